@@ -1,0 +1,155 @@
+package io.keyward.db;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.agroal.runtime.AgroalDataSourceUtil;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one active datasource (H2 embedded default or PostgreSQL, see config.DatabaseSelection) and the few JDBC
+ * shapes the stores need. Plain JDBC on purpose: four small tables, and the same SQL must run on both engines.
+ */
+@ApplicationScoped
+public class Database {
+    public static final String H2 = "h2";
+    public static final String POSTGRESQL = "pg";
+
+    private final AgroalDataSource dataSource;
+    private final String name;
+
+    public Database() {
+        Optional<AgroalDataSource> pg = AgroalDataSourceUtil.dataSourceIfActive(POSTGRESQL);
+        if (pg.isPresent()) {
+            this.dataSource = pg.get();
+            this.name = POSTGRESQL;
+        } else {
+            this.dataSource = AgroalDataSourceUtil.dataSourceIfActive(H2)
+                    .orElseThrow(() -> new IllegalStateException("no active datasource"));
+            this.name = H2;
+        }
+    }
+
+    /** {@code h2} on the embedded default, {@code pg} on PostgreSQL. */
+    public String name() {
+        return name;
+    }
+
+    public boolean embedded() {
+        return H2.equals(name);
+    }
+
+    @FunctionalInterface
+    public interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
+        return withConnection(c -> query(c, sql, mapper, params));
+    }
+
+    public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... params) {
+        List<T> rows = query(sql, mapper, params);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    public int update(String sql, Object... params) {
+        return withConnection(c -> update(c, sql, params));
+    }
+
+    public static <T> List<T> query(Connection c, String sql, RowMapper<T> mapper, Object... params)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, params);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<T> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(mapper.map(rs));
+                }
+                return out;
+            }
+        }
+    }
+
+    public static int update(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, params);
+            return ps.executeUpdate();
+        }
+    }
+
+    public <T> T withConnection(Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new DatabaseException(e);
+        }
+    }
+
+    /** Runs {@code work} in one transaction; rolls back on any exception. */
+    public <T> T inTransaction(Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new DatabaseException(e);
+        }
+    }
+
+    public static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static void bind(PreparedStatement ps, Object[] params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            Object p = params[i];
+            if (p instanceof Instant in) {
+                ps.setTimestamp(i + 1, Timestamp.from(in));
+            } else {
+                ps.setObject(i + 1, p);
+            }
+        }
+    }
+
+    /** SQL failures, with the SQL state kept for diagnosis; messages never contain bound values. */
+    public static final class DatabaseException extends RuntimeException {
+        private final String sqlState;
+
+        DatabaseException(SQLException e) {
+            super("database error (SQL state " + e.getSQLState() + ")", null, false, true);
+            this.sqlState = e.getSQLState();
+        }
+
+        public String sqlState() {
+            return sqlState;
+        }
+
+        public boolean isUniqueViolation() {
+            return "23505".equals(sqlState);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.keyward.keys;
+
+import io.keyward.audit.Actor;
+import io.keyward.provider.KeyRevokedException;
+import io.keyward.provider.KeyUnavailableException;
+import io.keyward.provider.ProviderException;
+import io.keyward.tenant.TenantKey;
+import io.keyward.tenant.TenantService;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Re-checks, every {@code keyward.health.probe-interval}, each tenant key that has DEKs in a cache, so a key
+ * revoked at the customer's KMS stops working here within min(max age, probe interval) even while cached DEKs
+ * would otherwise keep serving. Keys with nothing cached are not probed: their next request asks the provider.
+ */
+@Singleton
+public class HealthProber {
+    private static final Logger LOG = Logger.getLogger(HealthProber.class);
+
+    private final DekCaches caches;
+    private final ProviderGateway gateway;
+    private final Revocations revocations;
+    private final TenantService tenants;
+    private final ConcurrentHashMap<String, TenantKey> watched = new ConcurrentHashMap<>();
+
+    public HealthProber(DekCaches caches, ProviderGateway gateway, Revocations revocations, TenantService tenants) {
+        this.caches = caches;
+        this.gateway = gateway;
+        this.revocations = revocations;
+        this.tenants = tenants;
+    }
+
+    /** Called when a DEK of {@code key} enters a cache. */
+    void watch(TenantKey key) {
+        watched.putIfAbsent(key.id(), key);
+    }
+
+    @Scheduled(every = "${keyward.health.probe-interval:15s}", delayed = "${keyward.health.probe-interval:15s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void probe() {
+        Set<String> cached = caches.cachedKeyIds();
+        watched.keySet().retainAll(cached);
+        for (String id : cached) {
+            TenantKey known = watched.get(id);
+            if (known == null) {
+                continue;
+            }
+            TenantKey key;
+            try {
+                key = tenants.resolve(known.tenantId()).key(id).orElse(null);
+            } catch (RuntimeException e) {
+                LOG.debugf("prober could not resolve tenant %s: %s", known.tenantId(), e.getMessage());
+                continue;
+            }
+            if (key == null || revocations.isRevoked(key)) {
+                caches.purge(id);
+                continue;
+            }
+            probe(key);
+        }
+    }
+
+    private void probe(TenantKey key) {
+        try {
+            gateway.invoke(key, "check", Actor.PROBER, p -> {
+                p.check(key.spec());
+                return null;
+            });
+            revocations.keyAvailable(key);
+        } catch (KeyRevokedException e) {
+            revocations.keyRevoked(key, e.getMessage(), Actor.PROBER);
+        } catch (KeyUnavailableException e) {
+            // Cached DEKs keep serving until their max age; the next probe or request tries again.
+            revocations.keyUnavailable(key, e.getMessage());
+        } catch (ProviderException e) {
+            revocations.keyUnavailable(key, "misconfigured: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.keyward.keys;
+
+import io.keyward.config.KeywardConfig;
+import io.keyward.db.Database;
+import io.keyward.provider.KeyProvider;
+import io.keyward.provider.KeyProviderRegistry;
+import io.keyward.provider.local.LocalKeyProvider;
+import io.keyward.provider.local.LocalKms;
+import io.quarkus.arc.All;
+import io.quarkus.runtime.LaunchMode;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Builds the provider registry once at start-up. Providers are plain classes (their packages import only the
+ * SPI and their SDK); this is where they meet configuration. Extra {@link KeyProvider} beans (tests, future
+ * plug-ins) are picked up as well.
+ *
+ * <p>The local stand-in KMS is allowed on the embedded default (H2) and in dev/test; on PostgreSQL in the prod
+ * profile (a real deployment) it is refused unless {@code keyward.providers.local.allow-in-production=true}
+ * (docs/decisions/0004-local-provider.md).
+ */
+@Singleton
+public class ProviderSetup {
+    private static final Logger LOG = Logger.getLogger(ProviderSetup.class);
+
+    private final KeyProviderRegistry registry;
+    private final LocalKms localKms;
+
+    public ProviderSetup(KeywardConfig config, Database db, @All List<KeyProvider> extra) {
+        boolean localAllowed = db.embedded() || LaunchMode.current() != LaunchMode.NORMAL
+                || config.providers().local().allowInProduction();
+        List<KeyProvider> providers = new ArrayList<>(extra);
+        if (localAllowed) {
+            this.localKms = new LocalKms(Path.of(config.dataDir()).resolve("local-kms"));
+            providers.add(new LocalKeyProvider(localKms));
+        } else {
+            this.localKms = null;
+            LOG.info("local provider disabled: keyward runs on PostgreSQL in the prod profile "
+                    + "(set keyward.providers.local.allow-in-production=true to allow it)");
+        }
+        this.registry = new KeyProviderRegistry(providers);
+        LOG.infof("key providers enabled: %s", registry.ids());
+    }
+
+    public KeyProviderRegistry registry() {
+        return registry;
+    }
+
+    /** The stand-in KMS, when it is allowed on this deployment. */
+    public Optional<LocalKms> localKms() {
+        return Optional.ofNullable(localKms);
+    }
+}

@@ -1,0 +1,122 @@
+package io.keyward.tenant;
+
+import io.keyward.error.ErrorCode;
+import io.keyward.error.KeywardException;
+import io.keyward.provider.KeySpec;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Tenants and their key references. Data-plane lookups go through {@link #resolve}, an in-memory snapshot
+ * refreshed from the database at most every {@link #SNAPSHOT_TTL_NANOS}; every write here replaces the
+ * snapshot at once, so a revocation made on this replica is seen by its next request.
+ */
+@ApplicationScoped
+public class TenantService {
+    /** Bounds how stale a snapshot written by another replica can be seen here. */
+    static final long SNAPSHOT_TTL_NANOS = 5_000_000_000L;
+    private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+
+    private final TenantStore store;
+    private final SecureRandom random = new SecureRandom();
+    private final ConcurrentHashMap<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+
+    private record Snapshot(Tenant tenant, long loadedAt) {
+    }
+
+    public TenantService(TenantStore store) {
+        this.store = store;
+    }
+
+    public Tenant create(String id, String name) {
+        requireValidId(id);
+        if (name == null || name.isBlank() || name.length() > 256) {
+            throw KeywardException.of(ErrorCode.INVALID_REQUEST, "name is required, 1 to 256 characters");
+        }
+        if (!store.insert(id, name.strip(), Instant.now())) {
+            throw KeywardException.of(ErrorCode.TENANT_EXISTS, "tenant '" + id + "' exists");
+        }
+        return get(id);
+    }
+
+    /** The tenant as stored now; refreshes the snapshot. */
+    public Tenant get(String id) {
+        requireValidId(id);
+        Tenant t = store.find(id).orElseThrow(() -> notFound(id));
+        snapshots.put(id, new Snapshot(t, System.nanoTime()));
+        return t;
+    }
+
+    /** The tenant for a data-plane request, from the snapshot when fresh. */
+    public Tenant resolve(String id) {
+        requireValidId(id);
+        Snapshot s = snapshots.get(id);
+        if (s != null && System.nanoTime() - s.loadedAt() < SNAPSHOT_TTL_NANOS) {
+            return s.tenant();
+        }
+        return get(id);
+    }
+
+    public List<Tenant> list(String afterId, int limit) {
+        return store.list(afterId, limit);
+    }
+
+    /** Stores a checked key reference as the tenant's primary key; the previous primary becomes DECRYPT_ONLY. */
+    public TenantKey addPrimaryKey(String tenantId, KeySpec spec) {
+        get(tenantId);
+        Instant now = Instant.now();
+        TenantKey key = new TenantKey(newKeyId(), tenantId, spec.provider(), spec.keyUri(), spec.options(),
+                KeyStatus.PRIMARY, KeyHealth.AVAILABLE, null, now, now);
+        store.insertPrimaryKey(key);
+        get(tenantId);
+        return key;
+    }
+
+    public TenantKey key(String tenantId, String keyId) {
+        return get(tenantId).key(keyId)
+                .orElseThrow(() -> KeywardException.of(ErrorCode.KEY_NOT_FOUND,
+                        "tenant '" + tenantId + "' has no key '" + safe(keyId) + "'"));
+    }
+
+    public void updateKeyHealth(TenantKey key, KeyHealth health, String detail) {
+        store.updateKeyHealth(key.id(), health, detail, Instant.now());
+        get(key.tenantId());
+    }
+
+    public Tenant setRevoked(String tenantId, boolean revoked, String reason) {
+        get(tenantId);
+        store.setRevoked(tenantId, revoked, reason, Instant.now());
+        return get(tenantId);
+    }
+
+    public static void requireValidId(String id) {
+        if (!Tenant.isValidId(id)) {
+            throw KeywardException.of(ErrorCode.INVALID_REQUEST,
+                    "tenant id must match ^[a-z0-9][a-z0-9-]{1,62}$");
+        }
+    }
+
+    private KeywardException notFound(String id) {
+        return KeywardException.of(ErrorCode.TENANT_NOT_FOUND, "tenant '" + id + "' does not exist");
+    }
+
+    private String newKeyId() {
+        StringBuilder sb = new StringBuilder("tk_");
+        for (int i = 0; i < 20; i++) {
+            sb.append(ALPHABET[random.nextInt(ALPHABET.length)]);
+        }
+        return sb.toString();
+    }
+
+    private static String safe(String s) {
+        if (s == null) {
+            return "";
+        }
+        String t = s.length() > 64 ? s.substring(0, 64) : s;
+        return t.replaceAll("[^A-Za-z0-9_.-]", "?");
+    }
+}

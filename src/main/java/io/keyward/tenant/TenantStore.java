@@ -1,0 +1,144 @@
+package io.keyward.tenant;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.keyward.db.Database;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** Persistence of tenants and tenant keys. */
+@ApplicationScoped
+public class TenantStore {
+    private static final TypeReference<TreeMap<String, String>> OPTIONS = new TypeReference<>() {
+    };
+    private static final String KEY_COLUMNS = "id, tenant_id, provider, key_uri, options_json, status, health, "
+            + "health_detail, health_checked_at, created_at";
+
+    private final Database db;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public TenantStore(Database db) {
+        this.db = db;
+    }
+
+    /** @return false if a tenant with this id exists already */
+    public boolean insert(String id, String name, Instant now) {
+        try {
+            db.update("INSERT INTO tenant (id, name, revoked, created_at, updated_at) VALUES (?, ?, FALSE, ?, ?)",
+                    id, name, now, now);
+            return true;
+        } catch (Database.DatabaseException e) {
+            if (e.isUniqueViolation()) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    public Optional<Tenant> find(String id) {
+        return db.withConnection(c -> {
+            List<Tenant> t = Database.query(c, "SELECT * FROM tenant WHERE id = ?", TenantStore::tenantRow, id);
+            if (t.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(t.get(0).withKeys(keys(c, id)));
+        });
+    }
+
+    /** Tenants ordered by id, after {@code afterId} (exclusive), at most {@code limit}. */
+    public List<Tenant> list(String afterId, int limit) {
+        return db.withConnection(c -> {
+            List<Tenant> page = Database.query(c,
+                    "SELECT * FROM tenant WHERE id > ? ORDER BY id LIMIT ?", TenantStore::tenantRow,
+                    afterId == null ? "" : afterId, limit);
+            if (page.isEmpty()) {
+                return page;
+            }
+            Map<String, List<TenantKey>> keys = new LinkedHashMap<>();
+            for (TenantKey k : Database.query(c, "SELECT " + KEY_COLUMNS
+                    + " FROM tenant_key WHERE tenant_id >= ? AND tenant_id <= ? ORDER BY created_at DESC, id DESC",
+                    this::keyRow, page.get(0).id(), page.get(page.size() - 1).id())) {
+                keys.computeIfAbsent(k.tenantId(), x -> new ArrayList<>()).add(k);
+            }
+            List<Tenant> out = new ArrayList<>(page.size());
+            for (Tenant t : page) {
+                out.add(t.withKeys(keys.getOrDefault(t.id(), List.of())));
+            }
+            return out;
+        });
+    }
+
+    /** Adds a key as PRIMARY and demotes the previous primary to DECRYPT_ONLY, atomically. */
+    public void insertPrimaryKey(TenantKey key) {
+        db.inTransaction(c -> {
+            Database.update(c, "UPDATE tenant_key SET status = 'DECRYPT_ONLY' WHERE tenant_id = ? AND status = 'PRIMARY'",
+                    key.tenantId());
+            Database.update(c, "INSERT INTO tenant_key (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    key.id(), key.tenantId(), key.provider(), key.keyUri(), toJson(key.options()),
+                    key.status().name(), key.health().name(), key.healthDetail(), key.healthCheckedAt(),
+                    key.createdAt());
+            Database.update(c, "UPDATE tenant SET updated_at = ? WHERE id = ?", key.createdAt(), key.tenantId());
+            return null;
+        });
+    }
+
+    public void updateKeyHealth(String keyId, KeyHealth health, String detail, Instant at) {
+        db.update("UPDATE tenant_key SET health = ?, health_detail = ?, health_checked_at = ? WHERE id = ?",
+                health.name(), truncate(detail), at, keyId);
+    }
+
+    public void setRevoked(String tenantId, boolean revoked, String reason, Instant at) {
+        db.update("UPDATE tenant SET revoked = ?, revoked_reason = ?, revoked_at = ?, updated_at = ? WHERE id = ?",
+                revoked, revoked ? truncate(reason) : null, revoked ? at : null, at, tenantId);
+    }
+
+    private List<TenantKey> keys(Connection c, String tenantId) throws SQLException {
+        return Database.query(c, "SELECT " + KEY_COLUMNS
+                + " FROM tenant_key WHERE tenant_id = ? ORDER BY created_at DESC, id DESC", this::keyRow, tenantId);
+    }
+
+    private static Tenant tenantRow(ResultSet rs) throws SQLException {
+        return new Tenant(rs.getString("id"), rs.getString("name"), rs.getBoolean("revoked"),
+                rs.getString("revoked_reason"), Database.instant(rs, "revoked_at"), Database.instant(rs, "created_at"),
+                Database.instant(rs, "updated_at"), List.of());
+    }
+
+    private TenantKey keyRow(ResultSet rs) throws SQLException {
+        return new TenantKey(rs.getString("id"), rs.getString("tenant_id"), rs.getString("provider"),
+                rs.getString("key_uri"), fromJson(rs.getString("options_json")), KeyStatus.valueOf(rs.getString("status")),
+                KeyHealth.valueOf(rs.getString("health")), rs.getString("health_detail"),
+                Database.instant(rs, "health_checked_at"), Database.instant(rs, "created_at"));
+    }
+
+    private String toJson(Map<String, String> options) {
+        try {
+            return json.writeValueAsString(new TreeMap<>(options));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("options not serialisable", e);
+        }
+    }
+
+    private Map<String, String> fromJson(String s) {
+        try {
+            return s == null || s.isEmpty() ? Collections.emptyMap() : json.readValue(s, OPTIONS);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored key options are not valid JSON", e);
+        }
+    }
+
+    private static String truncate(String s) {
+        return s == null || s.length() <= 1000 ? s : s.substring(0, 1000);
+    }
+}
