@@ -51,9 +51,16 @@ final class Inputs {
         return Base64.getEncoder().encodeToString(b);
     }
 
-    static int limit(Integer limit, int dflt, int max) {
-        if (limit == null) {
+    /** Query parameters arrive as strings: JAX-RS would turn a failed int conversion into a 404. */
+    static int limit(String raw, int dflt, int max) {
+        if (raw == null || raw.isEmpty()) {
             return dflt;
+        }
+        int limit;
+        try {
+            limit = Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+            limit = -1;
         }
         if (limit < 1 || limit > max) {
             throw KeywardException.of(ErrorCode.INVALID_REQUEST, "limit must be between 1 and " + max);

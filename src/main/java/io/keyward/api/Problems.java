@@ -87,7 +87,7 @@ public class Problems {
     @ServerExceptionMapper
     public Response database(Database.DatabaseException e) {
         LOG.errorf("database failure: %s", e.getMessage());
-        return response(ErrorCode.INTERNAL, 503, "the database is unavailable; nothing was changed", requestId(), 5);
+        return response(ErrorCode.SERVICE_UNAVAILABLE, 503, "the database is unavailable; retry later", requestId(), 5);
     }
 
     @ServerExceptionMapper

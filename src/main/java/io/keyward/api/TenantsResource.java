@@ -56,7 +56,7 @@ public class TenantsResource {
     }
 
     @GET
-    public Dto.Page<Dto.TenantView> list(@QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
+    public Dto.Page<Dto.TenantView> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         request.requireAdmin();
         int n = Inputs.limit(limit, 50, MAX_PAGE);
         String after = cursor == null ? null : decodeCursor(cursor);
@@ -122,7 +122,7 @@ public class TenantsResource {
 
     @GET
     @Path("{t: [^/:]+}/audit")
-    public Dto.Page<Dto.AuditView> audit(@PathParam("t") String t, @QueryParam("limit") Integer limit,
+    public Dto.Page<Dto.AuditView> audit(@PathParam("t") String t, @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         request.requireAdmin();
         tenants.get(t);

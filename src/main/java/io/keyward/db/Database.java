@@ -2,7 +2,7 @@ package io.keyward.db;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.agroal.runtime.AgroalDataSourceUtil;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,7 +18,7 @@ import java.util.Optional;
  * The one active datasource (H2 embedded default or PostgreSQL, see config.DatabaseSelection) and the few JDBC
  * shapes the stores need. Plain JDBC on purpose: four small tables, and the same SQL must run on both engines.
  */
-@ApplicationScoped
+@Singleton
 public class Database {
     public static final String H2 = "h2";
     public static final String POSTGRESQL = "pg";

@@ -24,6 +24,7 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
     KEY_CHECK_FAILED(422, "Key check failed"),
     PROVIDER_NOT_ALLOWED(422, "Provider not allowed"),
+    SERVICE_UNAVAILABLE(503, "Service unavailable"),
     INTERNAL(500, "Internal error");
 
     private final int status;

@@ -78,8 +78,12 @@ public class ProviderGateway {
         } finally {
             long nanos = System.nanoTime() - start;
             metrics.providerCall(key.provider(), operation, outcome, nanos);
-            audit.record(actor, key.tenantId(), key.id(), "kms." + operation, outcome.toUpperCase(java.util.Locale.ROOT),
+            // Routine prober successes would write one row per cached key per interval; they are counted in
+            // metrics, and only a prober finding (a failure) is audited.
+            if (!(actor == Actor.PROBER && "ok".equals(outcome))) {
+                audit.record(actor, key.tenantId(), key.id(), "kms." + operation, outcome.toUpperCase(java.util.Locale.ROOT),
                     detail == null ? key.provider() + " " + operation + " in " + (nanos / 1_000_000) + " ms" : detail);
+            }
         }
     }
 
