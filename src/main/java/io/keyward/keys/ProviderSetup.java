@@ -33,8 +33,8 @@ public class ProviderSetup {
     private final LocalKms localKms;
 
     public ProviderSetup(KeywardConfig config, Database db, @All List<KeyProvider> extra) {
-        boolean localAllowed = db.embedded() || LaunchMode.current() != LaunchMode.NORMAL
-                || config.providers().local().allowInProduction();
+        boolean localAllowed = localAllowed(db.embedded(), LaunchMode.current(),
+                config.providers().local().allowInProduction());
         List<KeyProvider> providers = new ArrayList<>(extra);
         if (localAllowed) {
             this.localKms = new LocalKms(Path.of(config.dataDir()).resolve("local-kms"));
@@ -46,6 +46,11 @@ public class ProviderSetup {
         }
         this.registry = new KeyProviderRegistry(providers);
         LOG.infof("key providers enabled: %s", registry.ids());
+    }
+
+    /** The policy of docs/decisions/0004: embedded default or dev/test, or an explicit production opt-in. */
+    static boolean localAllowed(boolean embeddedDatabase, LaunchMode mode, boolean allowInProduction) {
+        return embeddedDatabase || mode != LaunchMode.NORMAL || allowInProduction;
     }
 
     public KeyProviderRegistry registry() {
