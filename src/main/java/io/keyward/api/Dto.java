@@ -42,8 +42,9 @@ public final class Dto {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record TenantKeyView(String id, String provider, String keyUri, Map<String, String> options, String state,
-            String health, String healthDetail, Instant healthCheckedAt, Instant createdAt) {
+    public record TenantKeyView(String id, String provider, String keyUri, Map<String, String> options,
+            Set<String> secretOptions, String state, String health, String healthDetail, Instant healthCheckedAt,
+            Instant createdAt) {
     }
 
     public record CheckView(String status, String detail, long latencyMs) {

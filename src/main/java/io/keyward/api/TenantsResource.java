@@ -149,7 +149,8 @@ public class TenantsResource {
     }
 
     static Dto.TenantKeyView view(TenantKey k) {
-        return new Dto.TenantKeyView(k.id(), k.provider(), k.keyUri(), k.options(), k.status().name(),
+        return new Dto.TenantKeyView(k.id(), k.provider(), k.keyUri(), k.options(),
+                k.secrets().isEmpty() ? null : new java.util.TreeSet<>(k.secrets().keySet()), k.status().name(),
                 k.health().name(), k.healthDetail(), k.healthCheckedAt(), k.createdAt());
     }
 

@@ -31,6 +31,16 @@ public interface KeywardConfig {
 
     Providers providers();
 
+    Seal seal();
+
+    interface Seal {
+        /**
+         * Base64 of 32 random bytes that seal provider credentials at rest (env KEYWARD_SEAL_ROOT_KEY). Without
+         * it a key is generated in {@code <data-dir>/seal-root.key}; every replica of one deployment must share it.
+         */
+        Optional<String> rootKey();
+    }
+
     interface Cache {
         /** How long a DEK is used to encrypt, and kept to decrypt, after it was generated or unwrapped. 0 = no caching. */
         @WithDefault("60s")
@@ -71,6 +81,42 @@ public interface KeywardConfig {
 
     interface Providers {
         Local local();
+
+        /** AWS KMS (provider id {@code aws-kms}). */
+        Remote aws();
+
+        /** Google Cloud KMS ({@code gcp-kms}). */
+        Remote gcp();
+
+        /** Azure Key Vault and Managed HSM ({@code azure-keyvault}). */
+        Remote azure();
+
+        /** HashiCorp Vault Transit ({@code vault-transit}). */
+        Remote vault();
+
+        /** PKCS#11 HSMs ({@code pkcs11}). */
+        Remote pkcs11();
+
+        /** External key managers speaking the AWS XKS proxy API ({@code xks}). */
+        Remote xks();
+
+        interface Remote {
+            /** Whether this provider may be used on this deployment. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** Longest a single network attempt may take. */
+            @WithDefault("2s")
+            Duration attemptTimeout();
+
+            /** Retries after the first attempt for throttling, 5xx and timeouts (jittered backoff). */
+            @WithDefault("2")
+            int maxRetries();
+
+            /** Longest a whole provider call may hold a request, retries included. */
+            @WithDefault("5s")
+            Duration deadline();
+        }
 
         interface Local {
             /** Whether the built-in stand-in KMS may be used when keyward runs on PostgreSQL (a production deployment). */

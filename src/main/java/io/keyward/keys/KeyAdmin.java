@@ -56,7 +56,7 @@ public class KeyAdmin {
         }
         Instant now = Instant.now();
         TenantKey candidate = new TenantKey(null, tenantId, spec.provider(), spec.keyUri(), spec.options(),
-                KeyStatus.PRIMARY, KeyHealth.AVAILABLE, null, now, now);
+                KeyStatus.PRIMARY, KeyHealth.AVAILABLE, null, now, now, Map.of());
         try {
             gateway.invoke(candidate, "check", actor, p -> {
                 p.check(spec);
@@ -67,7 +67,7 @@ public class KeyAdmin {
             throw KeywardException.of(ErrorCode.KEY_CHECK_FAILED,
                     "key check failed (" + ProviderGateway.outcome(e) + "): " + e.getMessage());
         }
-        TenantKey key = tenants.addPrimaryKey(tenantId, spec);
+        TenantKey key = tenants.addPrimaryKey(tenantId, spec, provider.secretOptions());
         audit.record(actor, tenantId, key.id(), "key.attach", "OK", spec.provider() + " " + spec.keyUri());
         return key;
     }

@@ -3,6 +3,8 @@ package io.keyward.keys;
 import io.keyward.config.KeywardConfig;
 import io.keyward.db.Database;
 import io.keyward.provider.KeyProvider;
+import io.keyward.provider.KeyProviderFactory;
+import io.keyward.provider.ProviderSettings;
 import io.keyward.provider.KeyProviderRegistry;
 import io.keyward.provider.local.LocalKeyProvider;
 import io.keyward.provider.local.LocalKms;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.ServiceLoader;
 
 /**
  * Builds the provider registry once at start-up. Providers are plain classes (their packages import only the
@@ -36,6 +39,15 @@ public class ProviderSetup {
         boolean localAllowed = localAllowed(db.embedded(), LaunchMode.current(),
                 config.providers().local().allowInProduction());
         List<KeyProvider> providers = new ArrayList<>(extra);
+        for (KeyProviderFactory factory : ServiceLoader.load(KeyProviderFactory.class,
+                ProviderSetup.class.getClassLoader())) {
+            KeywardConfig.Providers.Remote settings = remoteSettings(config.providers(), factory.id());
+            if (settings == null || settings.enabled()) {
+                KeywardConfig.Providers.Remote s = settings;
+                providers.add(factory.create(s == null ? DEFAULTS
+                        : new ProviderSettings(s.attemptTimeout(), s.maxRetries(), s.deadline())));
+            }
+        }
         if (localAllowed) {
             this.localKms = new LocalKms(Path.of(config.dataDir()).resolve("local-kms"));
             providers.add(new LocalKeyProvider(localKms));
@@ -46,6 +58,21 @@ public class ProviderSetup {
         }
         this.registry = new KeyProviderRegistry(providers);
         LOG.infof("key providers enabled: %s", registry.ids());
+    }
+
+    private static final ProviderSettings DEFAULTS = new ProviderSettings(java.time.Duration.ofSeconds(2), 2,
+            java.time.Duration.ofSeconds(5));
+
+    static KeywardConfig.Providers.Remote remoteSettings(KeywardConfig.Providers p, String id) {
+        return switch (id) {
+            case "aws-kms" -> p.aws();
+            case "gcp-kms" -> p.gcp();
+            case "azure-keyvault" -> p.azure();
+            case "vault-transit" -> p.vault();
+            case "pkcs11" -> p.pkcs11();
+            case "xks" -> p.xks();
+            default -> null;
+        };
     }
 
     /** The policy of docs/decisions/0004: embedded default or dev/test, or an explicit production opt-in. */

@@ -14,6 +14,14 @@ public interface KeyProvider {
     String id();
 
     /**
+     * Names of options that are credentials (a Vault AppRole secret id, an Azure client secret). Keyward stores
+     * them sealed, passes them to this provider in {@link KeySpec#options()}, and never returns them.
+     */
+    default java.util.Set<String> secretOptions() {
+        return java.util.Set.of();
+    }
+
+    /**
      * Parses and checks a key URI and its options without touching the network.
      *
      * @throws KeyMisconfiguredException with a message that says exactly what is wrong

@@ -65,12 +65,18 @@ public class TenantService {
         return store.list(afterId, limit);
     }
 
-    /** Stores a checked key reference as the tenant's primary key; the previous primary becomes DECRYPT_ONLY. */
-    public TenantKey addPrimaryKey(String tenantId, KeySpec spec) {
+    /**
+     * Stores a checked key reference as the tenant's primary key; the previous primary becomes DECRYPT_ONLY.
+     * Options named in {@code secretNames} are stored sealed.
+     */
+    public TenantKey addPrimaryKey(String tenantId, KeySpec spec, java.util.Set<String> secretNames) {
         get(tenantId);
         Instant now = Instant.now();
-        TenantKey key = new TenantKey(newKeyId(), tenantId, spec.provider(), spec.keyUri(), spec.options(),
-                KeyStatus.PRIMARY, KeyHealth.AVAILABLE, null, now, now);
+        java.util.Map<String, String> options = new java.util.TreeMap<>();
+        java.util.Map<String, String> secrets = new java.util.TreeMap<>();
+        spec.options().forEach((k, v) -> (secretNames.contains(k) ? secrets : options).put(k, v));
+        TenantKey key = new TenantKey(newKeyId(), tenantId, spec.provider(), spec.keyUri(), options,
+                KeyStatus.PRIMARY, KeyHealth.AVAILABLE, null, now, now, secrets);
         store.insertPrimaryKey(key);
         get(tenantId);
         return key;

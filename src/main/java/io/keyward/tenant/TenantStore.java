@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.keyward.db.Database;
+import io.keyward.seal.SecretSealer;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.sql.Connection;
@@ -24,13 +25,15 @@ public class TenantStore {
     private static final TypeReference<TreeMap<String, String>> OPTIONS = new TypeReference<>() {
     };
     private static final String KEY_COLUMNS = "id, tenant_id, provider, key_uri, options_json, status, health, "
-            + "health_detail, health_checked_at, created_at";
+            + "health_detail, health_checked_at, created_at, secrets_sealed";
 
     private final Database db;
+    private final SecretSealer sealer;
     private final ObjectMapper json = new ObjectMapper();
 
-    public TenantStore(Database db) {
+    public TenantStore(Database db, SecretSealer sealer) {
         this.db = db;
+        this.sealer = sealer;
     }
 
     /** @return false if a tenant with this id exists already */
@@ -85,10 +88,10 @@ public class TenantStore {
         db.inTransaction(c -> {
             Database.update(c, "UPDATE tenant_key SET status = 'DECRYPT_ONLY' WHERE tenant_id = ? AND status = 'PRIMARY'",
                     key.tenantId());
-            Database.update(c, "INSERT INTO tenant_key (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            Database.update(c, "INSERT INTO tenant_key (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     key.id(), key.tenantId(), key.provider(), key.keyUri(), toJson(key.options()),
                     key.status().name(), key.health().name(), key.healthDetail(), key.healthCheckedAt(),
-                    key.createdAt());
+                    key.createdAt(), sealSecrets(key));
             Database.update(c, "UPDATE tenant SET updated_at = ? WHERE id = ?", key.createdAt(), key.tenantId());
             return null;
         });
@@ -116,10 +119,37 @@ public class TenantStore {
     }
 
     private TenantKey keyRow(ResultSet rs) throws SQLException {
-        return new TenantKey(rs.getString("id"), rs.getString("tenant_id"), rs.getString("provider"),
+        String id = rs.getString("id");
+        String tenantId = rs.getString("tenant_id");
+        return new TenantKey(id, tenantId, rs.getString("provider"),
                 rs.getString("key_uri"), fromJson(rs.getString("options_json")), KeyStatus.valueOf(rs.getString("status")),
                 KeyHealth.valueOf(rs.getString("health")), rs.getString("health_detail"),
-                Database.instant(rs, "health_checked_at"), Database.instant(rs, "created_at"));
+                Database.instant(rs, "health_checked_at"), Database.instant(rs, "created_at"),
+                unsealSecrets(rs.getString("secrets_sealed"), tenantId, id));
+    }
+
+    private String sealSecrets(TenantKey key) {
+        if (key.secrets().isEmpty()) {
+            return null;
+        }
+        byte[] plain = toJson(key.secrets()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            return sealer.seal(plain, key.tenantId() + "|" + key.id());
+        } finally {
+            java.util.Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    private Map<String, String> unsealSecrets(String sealed, String tenantId, String keyId) {
+        if (sealed == null) {
+            return Map.of();
+        }
+        byte[] plain = sealer.unseal(sealed, tenantId + "|" + keyId);
+        try {
+            return fromJson(new String(plain, java.nio.charset.StandardCharsets.UTF_8));
+        } finally {
+            java.util.Arrays.fill(plain, (byte) 0);
+        }
     }
 
     private String toJson(Map<String, String> options) {
