@@ -30,9 +30,14 @@ public class SecretSealer {
 
     private final Aead aead;
 
+    @jakarta.inject.Inject
     public SecretSealer(KeywardConfig config) {
-        byte[] root = config.seal().rootKey().filter(s -> !s.isBlank()).map(SecretSealer::decodeRoot)
-                .orElseGet(() -> fileRoot(Path.of(config.dataDir()).resolve(FILE)));
+        this(config.seal().rootKey(), Path.of(config.dataDir()));
+    }
+
+    SecretSealer(java.util.Optional<String> configuredRoot, Path dataDir) {
+        byte[] root = configuredRoot.filter(s -> !s.isBlank()).map(SecretSealer::decodeRoot)
+                .orElseGet(() -> fileRoot(dataDir.resolve(FILE)));
         try {
             this.aead = new AesGcmJce(root);
         } catch (GeneralSecurityException e) {
