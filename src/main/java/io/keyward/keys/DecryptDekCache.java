@@ -85,7 +85,14 @@ final class DecryptDekCache {
             return value;
         } catch (RuntimeException | Error e) {
             // A failed load leaves nothing behind: the next request asks the provider again.
-            cache.asMap().remove(key, mine);
+            // Removed and unindexed atomically, as the eviction listener does for evictions.
+            cache.asMap().compute(key, (k, v) -> {
+                if (v != mine) {
+                    return v;
+                }
+                unindex(k);
+                return null;
+            });
             mine.completeExceptionally(e);
             throw e;
         }
@@ -107,6 +114,10 @@ final class DecryptDekCache {
     Set<String> keyIds() {
         cache.synchronous().cleanUp();
         return Set.copyOf(byKeyId.keySet());
+    }
+
+    boolean holds(String keyId) {
+        return byKeyId.containsKey(keyId);
     }
 
     void cleanUp() {

@@ -32,11 +32,20 @@ public class DekCaches {
         decrypt.purge(keyId);
     }
 
+    /** Whether any DEK of this tenant key is cached right now. */
+    public boolean holds(String keyId) {
+        return encrypt.holds(keyId) || decrypt.holds(keyId);
+    }
+
     /** Tenant keys that currently have cached DEKs: what the health prober must watch. */
     public Set<String> cachedKeyIds() {
         Set<String> ids = new HashSet<>(encrypt.keyIds());
         ids.addAll(decrypt.keyIds());
         return ids;
+    }
+
+    void cleanUp() {
+        decrypt.cleanUp();
     }
 
     @Scheduled(every = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -82,7 +82,8 @@ final class EncryptDekCache {
      */
     ActiveDek acquire(String keyId, long size, Loader loader, java.util.function.Consumer<Boolean> hit) {
         Slot slot = slots.computeIfAbsent(keyId, k -> new Slot());
-        for (int attempt = 0; attempt < 8; attempt++) {
+        int ownLoads = 0;
+        while (true) {
             ActiveDek d = slot.current;
             if (d != null && d.tryUse(size, System.nanoTime(), limits)) {
                 hit.accept(true);
@@ -114,6 +115,10 @@ final class EncryptDekCache {
                     if (mine) {
                         return fresh;
                     }
+                    // A DEK we just made could not take even our message: limits are misconfigured.
+                    if (++ownLoads >= 8) {
+                        throw new IllegalStateException("a fresh data key cannot seal one message; check keyward.cache.*");
+                    }
                 } catch (RuntimeException | Error e) {
                     synchronized (slot) {
                         slot.loading = null;
@@ -127,9 +132,13 @@ final class EncryptDekCache {
                     hit.accept(true);
                     return fresh;
                 }
+                // Others spent the new DEK first: that is progress, not failure; go round again.
             }
         }
-        throw new IllegalStateException("could not obtain a data key after repeated rotation");
+    }
+
+    boolean holds(String keyId) {
+        return slots.containsKey(keyId);
     }
 
     /** Drops the live DEK of a tenant key (revocation). */

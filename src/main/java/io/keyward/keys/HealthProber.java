@@ -10,7 +10,6 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -26,7 +25,16 @@ public class HealthProber {
     private final ProviderGateway gateway;
     private final Revocations revocations;
     private final TenantService tenants;
-    private final ConcurrentHashMap<String, TenantKey> watched = new ConcurrentHashMap<>();
+    /** Tenant keys whose DEKs were cached; entries compare by identity so a pruning never drops a newer watch. */
+    private final ConcurrentHashMap<String, Watch> watched = new ConcurrentHashMap<>();
+
+    private static final class Watch {
+        final TenantKey key;
+
+        Watch(TenantKey key) {
+            this.key = key;
+        }
+    }
 
     public HealthProber(DekCaches caches, ProviderGateway gateway, Revocations revocations, TenantService tenants) {
         this.caches = caches;
@@ -37,24 +45,27 @@ public class HealthProber {
 
     /** Called when a DEK of {@code key} enters a cache. */
     void watch(TenantKey key) {
-        watched.putIfAbsent(key.id(), key);
+        watched.put(key.id(), new Watch(key));
     }
 
     @Scheduled(every = "${keyward.health.probe-interval:15s}", delayed = "${keyward.health.probe-interval:15s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void probe() {
-        Set<String> cached = caches.cachedKeyIds();
-        watched.keySet().retainAll(cached);
-        for (String id : cached) {
-            TenantKey known = watched.get(id);
-            if (known == null) {
+        caches.cleanUp();
+        for (var entry : watched.entrySet()) {
+            String id = entry.getKey();
+            Watch w = entry.getValue();
+            // A key is watched only after its DEK is in a cache, so this live check cannot race a new watch:
+            // remove(id, w) fails if watch() replaced the entry meanwhile.
+            if (!caches.holds(id)) {
+                watched.remove(id, w);
                 continue;
             }
             TenantKey key;
             try {
-                key = tenants.resolve(known.tenantId()).key(id).orElse(null);
+                key = tenants.resolve(w.key.tenantId()).key(id).orElse(null);
             } catch (RuntimeException e) {
-                LOG.debugf("prober could not resolve tenant %s: %s", known.tenantId(), e.getMessage());
+                LOG.debugf("prober could not resolve tenant %s: %s", w.key.tenantId(), e.getMessage());
                 continue;
             }
             if (key == null || revocations.isRevoked(key)) {
