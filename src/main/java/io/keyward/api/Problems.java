@@ -79,6 +79,21 @@ public class Problems {
         return problem(ErrorCode.INVALID_REQUEST, detail);
     }
 
+    /**
+     * quarkus-rest-jackson ships its own mappers for {@link MismatchedInputException} and
+     * {@link com.fasterxml.jackson.core.JsonParseException} (a bare 400 in prod), more specific than
+     * {@link #json}; these are as specific, and ours win, so a wrong-typed field gets problem+json too.
+     */
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper
+    public Response parse(com.fasterxml.jackson.core.JsonParseException e) {
+        return json(e);
+    }
+
     @ServerExceptionMapper
     public Response validation(ConstraintViolationException e) {
         return problem(ErrorCode.INVALID_REQUEST, "request failed validation");

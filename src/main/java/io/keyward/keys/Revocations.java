@@ -78,7 +78,7 @@ public class Revocations {
     void restored(Tenant tenant, java.util.List<TenantKey> passed, Actor actor) {
         for (TenantKey k : passed) {
             revokedKeys.remove(k.id());
-            tenants.updateKeyHealth(k, KeyHealth.AVAILABLE, null);
+            tenants.restoreKeyHealth(k);
         }
         tenants.setRevoked(tenant.id(), false, null);
         audit.record(actor, tenant.id(), null, "tenant.restore", "OK", passed.size() + " key(s) passed their check");

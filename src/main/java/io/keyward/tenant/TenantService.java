@@ -93,6 +93,11 @@ public class TenantService {
         get(key.tenantId());
     }
 
+    public void restoreKeyHealth(TenantKey key) {
+        store.restoreKeyHealth(key.id(), Instant.now());
+        get(key.tenantId());
+    }
+
     public Tenant setRevoked(String tenantId, boolean revoked, String reason) {
         get(tenantId);
         store.setRevoked(tenantId, revoked, reason, Instant.now());

@@ -97,9 +97,20 @@ public class TenantStore {
         });
     }
 
+    /**
+     * Records what the provider said. REVOKED is sticky: a later AVAILABLE or UNAVAILABLE (from a request that
+     * raced the revocation, or another replica) never overwrites it; only {@link #restoreKeyHealth} does.
+     */
     public void updateKeyHealth(String keyId, KeyHealth health, String detail, Instant at) {
-        db.update("UPDATE tenant_key SET health = ?, health_detail = ?, health_checked_at = ? WHERE id = ?",
+        db.update("UPDATE tenant_key SET health = ?, health_detail = ?, health_checked_at = ? WHERE id = ?"
+                + (health == KeyHealth.REVOKED ? "" : " AND health <> 'REVOKED'"),
                 health.name(), truncate(detail), at, keyId);
+    }
+
+    /** Lifts a revocation after a passing check ({@code :restore}). */
+    public void restoreKeyHealth(String keyId, Instant at) {
+        db.update("UPDATE tenant_key SET health = 'AVAILABLE', health_detail = NULL, health_checked_at = ? WHERE id = ?",
+                at, keyId);
     }
 
     public void setRevoked(String tenantId, boolean revoked, String reason, Instant at) {
