@@ -90,6 +90,8 @@ class OfflineRecoveryTest {
     }
 
     // ---- the recovery procedure: JDK + Tink only -------------------------------------------------------
+    // Shown verbatim in docs/how-to/offline-recovery.md (recoveryCodeInTheHowToIsThisCode checks it).
+    // recovery:begin
 
     /**
      * Decrypts one envelope v1. Every refusal is a {@link GeneralSecurityException}: the envelope is not one
@@ -205,6 +207,7 @@ class OfflineRecoveryTest {
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
+    // recovery:end
 
     // ---- proof that the procedure stands alone -------------------------------------------------------
 
@@ -212,6 +215,17 @@ class OfflineRecoveryTest {
     void canonicalContextMatchesTheDocumentedExample() {
         assertEquals("0002" + "0003efbda1" + "000161" + "0004f09f9880" + "000162",
                 HexFormat.of().formatHex(canonicalContext(Map.of("\uD83D\uDE00", "b", "\uFF61", "a"))));
+    }
+
+    @Test
+    void recoveryCodeInTheHowToIsThisCode() throws Exception {
+        String source = Files.readString(Path.of("src/test/java/io/keyward/envelope/OfflineRecoveryTest.java"));
+        String code = source.substring(source.indexOf("// recovery:begin\n") + "// recovery:begin\n".length(),
+                source.indexOf("    // recovery:end"));
+        String dedented = code.lines().map(l -> l.startsWith("    ") ? l.substring(4) : l)
+                .collect(java.util.stream.Collectors.joining("\n")).strip();
+        String howTo = Files.readString(Path.of("docs/how-to/offline-recovery.md"));
+        assertTrue(howTo.contains(dedented), "docs/how-to/offline-recovery.md must show recover() as tested here");
     }
 
     @Test
