@@ -81,10 +81,8 @@ class LogLeakTest {
             List<String> leaks = new ArrayList<>();
             for (LogCapture.Captured r : records) {
                 for (Map.Entry<String, String> s : secrets.entrySet()) {
-                    for (String needle : needles(s.getValue())) {
-                        if (r.text().contains(needle)) {
-                            leaks.add(s.getKey() + " in " + r.level() + " " + r.logger() + ": " + clip(r.text()));
-                        }
+                    if (needles(s.getValue()).stream().anyMatch(r.text()::contains)) {
+                        leaks.add(s.getKey() + " in " + r.level() + " " + r.logger() + ": " + clip(r.text()));
                     }
                 }
             }
