@@ -172,13 +172,13 @@ class ProviderFailureTest {
     void theProviderSeesOneWrapPerDataKeyNotOnePerMessage() {
         tenantOnFaultyKey();
         Api.encrypt(Api.ADMIN_TOKEN, tenant, new byte[] {0}, Map.of()).statusCode(200);
-        int after = faulty.calls(kek);
+        int after = faulty.dataKeyCalls(kek);
         for (int i = 0; i < 25; i++) {
             String ct = Api.encrypt(Api.ADMIN_TOKEN, tenant, new byte[] {(byte) i}, Map.of()).statusCode(200)
                     .extract().path("ciphertext");
             Api.decrypt(Api.ADMIN_TOKEN, tenant, ct, Map.of()).statusCode(200);
         }
-        assertEquals(after, faulty.calls(kek), "cached DEK: no provider call per message");
+        assertEquals(after, faulty.dataKeyCalls(kek), "cached DEK: no provider call per message");
     }
 
     @Test

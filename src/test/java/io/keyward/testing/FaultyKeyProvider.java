@@ -51,8 +51,11 @@ public class FaultyKeyProvider implements KeyProvider {
         modes.put(name, mode);
     }
 
-    /** Wrap, unwrap and check calls that reached this provider for {@code name}, whatever their outcome. */
-    public int calls(String name) {
+    /**
+     * Wrap and unwrap calls (not checks: the health prober checks cached keys in the background) that reached
+     * this provider for {@code name}, whatever their outcome.
+     */
+    public int dataKeyCalls(String name) {
         AtomicInteger n = calls.get(name);
         return n == null ? 0 : n.get();
     }
@@ -72,6 +75,11 @@ public class FaultyKeyProvider implements KeyProvider {
 
     @Override
     public byte[] wrap(KeySpec spec, byte[] dataKey, byte[] aad) {
+        count(spec);
+        return doWrap(spec, dataKey, aad);
+    }
+
+    private byte[] doWrap(KeySpec spec, byte[] dataKey, byte[] aad) {
         try {
             return usable(spec).encrypt(dataKey, aad);
         } catch (GeneralSecurityException e) {
@@ -81,6 +89,11 @@ public class FaultyKeyProvider implements KeyProvider {
 
     @Override
     public byte[] unwrap(KeySpec spec, byte[] wrapped, byte[] aad) {
+        count(spec);
+        return doUnwrap(spec, wrapped, aad);
+    }
+
+    private byte[] doUnwrap(KeySpec spec, byte[] wrapped, byte[] aad) {
         try {
             return usable(spec).decrypt(wrapped, aad);
         } catch (GeneralSecurityException e) {
@@ -91,15 +104,18 @@ public class FaultyKeyProvider implements KeyProvider {
     @Override
     public void check(KeySpec spec) {
         byte[] probe = new byte[32];
-        byte[] back = unwrap(spec, wrap(spec, probe, new byte[0]), new byte[0]);
+        byte[] back = doUnwrap(spec, doWrap(spec, probe, new byte[0]), new byte[0]);
         if (!Arrays.equals(probe, back)) {
             throw new KeyMisconfiguredException("did not round-trip");
         }
     }
 
+    private void count(KeySpec spec) {
+        calls.computeIfAbsent(spec.keyUri().substring(SCHEME.length()), n -> new AtomicInteger()).incrementAndGet();
+    }
+
     private Aead usable(KeySpec spec) {
         String name = spec.keyUri().substring(SCHEME.length());
-        calls.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
         switch (modes.getOrDefault(name, Mode.OK)) {
             case UNAVAILABLE -> throw new KeyUnavailableException("test-faulty key '" + name + "' timed out");
             case REVOKED -> throw new KeyRevokedException("test-faulty key '" + name + "' is disabled");
