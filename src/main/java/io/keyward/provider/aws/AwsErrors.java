@@ -99,7 +99,8 @@ final class AwsErrors {
             return fromKms(service, operation, ref);
         }
         if (e instanceof SdkClientException client) {
-            return fromClient(client, operation, ref);
+            String host = ref.endpoint() != null ? ref.endpoint().getHost() : "kms." + ref.region();
+            return fromClient(client, "AWS KMS " + operation, host);
         }
         if (e instanceof SdkException) {
             return new KeyUnavailableException("AWS KMS " + operation + " failed in the SDK ("
@@ -112,6 +113,29 @@ final class AwsErrors {
         }
         return new KeyUnavailableException("AWS KMS " + operation + " failed unexpectedly ("
                 + e.getClass().getSimpleName() + ")");
+    }
+
+    /**
+     * Translates a failure to obtain credentials: AssumeRole into the customer's role, or keyward's own identity
+     * from the default chain when there is no role.
+     */
+    static ProviderException translateCredentials(RuntimeException e, AwsKeyReference ref) {
+        if (e instanceof ProviderException p) {
+            return p;
+        }
+        StsException sts = find(e, StsException.class);
+        if (sts != null) {
+            return fromSts(sts, ref);
+        }
+        if (ref.roleArn() == null) {
+            return new KeyUnavailableException("keyward has no usable AWS credentials (default credential chain: "
+                    + e.getClass().getSimpleName() + "); the operator must configure keyward's AWS identity");
+        }
+        if (e instanceof SdkClientException client) {
+            String host = ref.stsEndpoint() != null ? ref.stsEndpoint().getHost() : "sts." + ref.region();
+            return fromClient(client, "STS AssumeRole of " + ref.roleArn(), host);
+        }
+        return translate(e, "AssumeRole", ref);
     }
 
     static ProviderException fromKms(AwsServiceException e, String operation, AwsKeyReference ref) {
@@ -173,36 +197,36 @@ final class AwsErrors {
         };
     }
 
-    private static ProviderException fromClient(SdkClientException e, String operation, AwsKeyReference ref) {
-        String where = ref.endpoint() != null ? ref.endpoint().getHost() : "kms." + ref.region();
+    /** {@code what}: "AWS KMS Decrypt", "STS AssumeRole of ..."; {@code host}: where it was sent. */
+    private static ProviderException fromClient(SdkClientException e, String what, String host) {
         if (e instanceof ApiCallTimeoutException) {
-            return new KeyUnavailableException("AWS KMS did not answer " + operation + " within the deadline");
+            return new KeyUnavailableException(what + ": no answer from " + host + " within the deadline");
         }
         if (e instanceof ApiCallAttemptTimeoutException || find(e, SocketTimeoutException.class) != null) {
-            return new KeyUnavailableException("AWS KMS " + operation + " timed out (" + where + ")");
+            return new KeyUnavailableException(what + " timed out (" + host + ")");
         }
         if (e instanceof AbortedException) {
-            return new KeyUnavailableException("AWS KMS " + operation + " was interrupted");
+            return new KeyUnavailableException(what + " was interrupted");
         }
         if (find(e, ConnectException.class) != null) {
-            return new KeyUnavailableException("cannot connect to AWS KMS (" + where + ") for " + operation);
+            return new KeyUnavailableException(what + ": cannot connect to " + host);
         }
         if (find(e, UnknownHostException.class) != null) {
-            return new KeyUnavailableException("cannot resolve the AWS KMS host (" + where + ") for " + operation);
+            return new KeyUnavailableException(what + ": cannot resolve " + host);
         }
         if (find(e, javax.net.ssl.SSLException.class) != null) {
-            return new KeyUnavailableException("TLS with AWS KMS (" + where + ") failed for " + operation);
+            return new KeyUnavailableException(what + ": TLS with " + host + " failed");
+        }
+        if (find(e, java.io.IOException.class) != null) {
+            return new KeyUnavailableException(what + ": network error talking to " + host);
         }
         String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-        if (message.contains("unable to load credentials") || message.contains("credentials")) {
-            return new KeyUnavailableException("keyward has no usable AWS credentials for " + operation
-                    + " (default credential chain); the operator must configure keyward's AWS identity");
+        if (message.contains("unable to load credentials")) {
+            return new KeyUnavailableException(what + ": keyward has no usable AWS credentials; the operator must"
+                    + " configure keyward's AWS identity");
         }
-        if (message.contains("unable to execute http request") || find(e, java.io.IOException.class) != null) {
-            return new KeyUnavailableException("network error talking to AWS KMS (" + where + ") for " + operation);
-        }
-        return new KeyUnavailableException("AWS KMS " + operation + " failed on keyward's side ("
-                + e.getClass().getSimpleName() + ")");
+        return new KeyUnavailableException(what + " failed on keyward's side (" + e.getClass().getSimpleName()
+                + ")");
     }
 
     private static String describeRevoked(String code) {

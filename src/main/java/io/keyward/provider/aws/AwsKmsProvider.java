@@ -74,13 +74,13 @@ public final class AwsKmsProvider implements KeyProvider, AutoCloseable {
     @Override
     public byte[] wrap(KeySpec spec, byte[] dataKey, byte[] aad) {
         AwsKeyReference ref = reference(spec);
-        return wrap(ref, dataKey, aad, CallBudget.start(settings.deadline()));
+        return wrap(ref, dataKey, aad, CallBudget.of(settings.deadline()));
     }
 
     @Override
     public byte[] unwrap(KeySpec spec, byte[] wrapped, byte[] aad) {
         AwsKeyReference ref = reference(spec);
-        return unwrap(ref, wrapped, aad, CallBudget.start(settings.deadline()));
+        return unwrap(ref, wrapped, aad, CallBudget.of(settings.deadline()));
     }
 
     /**
@@ -90,7 +90,7 @@ public final class AwsKmsProvider implements KeyProvider, AutoCloseable {
     @Override
     public void check(KeySpec spec) {
         AwsKeyReference ref = reference(spec);
-        CallBudget budget = CallBudget.start(settings.deadline());
+        CallBudget budget = CallBudget.of(settings.deadline());
         KeyMetadata metadata = describe(ref, ref.arn(), budget);
         requireUsable(ref, metadata);
         byte[] probe = new byte[32];
@@ -212,10 +212,22 @@ public final class AwsKmsProvider implements KeyProvider, AutoCloseable {
      * missing or stale) so that time counts against the deadline, and translates every failure.
      */
     private <T> T call(AwsKeyReference ref, String operation, CallBudget budget, Function<KmsClient, T> work) {
+        AwsKmsClients.KeyAccess access;
         try {
-            AwsKmsClients.KeyAccess access = clients.forKey(ref);
+            access = clients.forKey(ref);
+        } catch (RuntimeException e) {
+            throw AwsErrors.translate(e, operation, ref);
+        }
+        // Building a client is local, one-time work (class loading on a cold JVM can take a second); the
+        // deadline bounds waiting on AWS, from the first request on.
+        budget.arm();
+        try {
             access.credentials().resolveCredentials();
-            budget.remaining(operation);
+        } catch (RuntimeException e) {
+            throw AwsErrors.translateCredentials(e, ref);
+        }
+        budget.remaining(operation);
+        try {
             return work.apply(access.kms());
         } catch (RuntimeException e) {
             throw AwsErrors.translate(e, operation, ref);

@@ -13,20 +13,30 @@ final class CallBudget {
     /** Below this, starting another HTTP exchange is pointless: report the deadline instead. */
     private static final Duration MINIMUM = Duration.ofMillis(20);
 
-    private final long deadlineNanos;
     private final Duration deadline;
+    private long deadlineNanos;
+    private boolean armed;
 
     private CallBudget(Duration deadline) {
         this.deadline = deadline;
-        this.deadlineNanos = System.nanoTime() + deadline.toNanos();
     }
 
-    static CallBudget start(Duration deadline) {
+    /** A budget of {@code deadline}; the clock starts at {@link #arm()}. Used by one thread. */
+    static CallBudget of(Duration deadline) {
         return new CallBudget(deadline);
+    }
+
+    /** Starts the clock, once: when the call is about to wait on AWS for the first time. */
+    void arm() {
+        if (!armed) {
+            armed = true;
+            deadlineNanos = System.nanoTime() + deadline.toNanos();
+        }
     }
 
     /** What is left, for the next call's {@code apiCallTimeout}; throws once the deadline has passed. */
     Duration remaining(String operation) {
+        arm();
         long left = deadlineNanos - System.nanoTime();
         if (left < MINIMUM.toNanos()) {
             throw new KeyUnavailableException("AWS KMS did not answer " + operation + " within the "
@@ -35,7 +45,4 @@ final class CallBudget {
         return Duration.ofNanos(left);
     }
 
-    Duration deadline() {
-        return deadline;
-    }
 }
