@@ -31,8 +31,33 @@ final class AwsKmsFixture implements ProviderFixture {
     }
 
     AwsKmsFixture(ProviderSettings settings) {
-        provider = new AwsKmsProvider(settings, StaticCredentialsProvider.create(AwsBasicCredentials.create(
-                AwsKmsTestServer.SAAS_ACCESS_KEY, AwsKmsTestServer.SAAS_SECRET_KEY)), false);
+        warmUp(server);
+        provider = new AwsKmsProvider(settings, saasCredentials(), false);
+    }
+
+    private static StaticCredentialsProvider saasCredentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(AwsKmsTestServer.SAAS_ACCESS_KEY,
+                AwsKmsTestServer.SAAS_SECRET_KEY));
+    }
+
+    /**
+     * Loads the SDK's classes (HTTP client, signer, JSON and XML protocols) with one unhurried round trip, so the
+     * short attempt timeouts under test measure the server, not a cold JVM on a busy machine: the first SDK
+     * request in a JVM can spend most of a second in class loading.
+     */
+    static void warmUp(AwsKmsTestServer server) {
+        String keyArn = server.createKey();
+        String roleArn = "arn:aws:iam::" + AwsKmsTestServer.ACCOUNT + ":role/keyward-warm-up-"
+                + ROLES.incrementAndGet();
+        server.createRole(roleArn, "warm-up");
+        server.allow(keyArn, roleArn);
+        String endpoint = server.endpoint().toString();
+        try (AwsKmsProvider unhurried = new AwsKmsProvider(new ProviderSettings(Duration.ofSeconds(10), 2,
+                Duration.ofSeconds(30)), saasCredentials(), false)) {
+            unhurried.check(unhurried.validate(keyArn, Map.of(AwsKeyReference.ROLE_ARN, roleArn,
+                    AwsKeyReference.EXTERNAL_ID, "warm-up", AwsKeyReference.ENDPOINT, endpoint,
+                    AwsKeyReference.STS_ENDPOINT, endpoint)));
+        }
     }
 
     @Override
