@@ -23,10 +23,12 @@ import io.keyward.provider.ProviderSettings;
 import io.keyward.provider.WrappedKeyInvalidException;
 import io.keyward.provider.gcp.KmsErrors.Operation;
 
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.zip.CRC32C;
@@ -48,6 +50,7 @@ public final class GcpKmsProvider implements KeyProvider, AutoCloseable {
     public static final String ID = "gcp-kms";
     /** Cloud KMS limits plaintext, ciphertext and AAD to 64 KiB for software keys (EncryptRequest, DecryptRequest). */
     static final int MAX_BYTES = 64 * 1024;
+    static final String ROUTING_HEADER = "x-goog-request-params";
     private static final byte[] CHECK_AAD = "keyward/v1 key check".getBytes(StandardCharsets.US_ASCII);
 
     private final ProviderSettings settings;
@@ -210,7 +213,11 @@ public final class GcpKmsProvider implements KeyProvider, AutoCloseable {
         KeyManagementServiceClient client = clients.client(KmsEndpoint.fromOptions(spec.options()), budget);
         ApiCallContext context = GrpcCallContext.createDefault()
                 .withRetrySettings(clients.retrySettings(budget.remaining(what)))
-                .withRetryableCodes(KmsClients.RETRYABLE);
+                .withRetryableCodes(KmsClients.RETRYABLE)
+                // gax adds the routing header through the channel it builds itself; keyward builds its own channel
+                // (KmsClients), so it sends the header here (https://google.aip.dev/client-libraries/4222).
+                .withExtraHeaders(Map.of(ROUTING_HEADER,
+                        List.of("name=" + URLEncoder.encode(key.toString(), StandardCharsets.UTF_8))));
         try {
             return rpc.apply(client, context);
         } catch (ApiException e) {
