@@ -52,6 +52,8 @@ public final class CloudKmsTestServer implements AutoCloseable {
     private final CloudKmsState state = new CloudKmsState();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger throttle = new AtomicInteger();
+    private final AtomicInteger failures = new AtomicInteger();
+    private volatile Status failWith = Status.INTERNAL;
     private volatile Duration delay = Duration.ZERO;
     private volatile boolean rejectWithoutToken;
     private volatile String lastRoutingHeader;
@@ -144,6 +146,12 @@ public final class CloudKmsTestServer implements AutoCloseable {
         throttle.set(n);
     }
 
+    /** Answers the next {@code n} requests with {@code status} (e.g. INTERNAL, UNAVAILABLE from Google's front end). */
+    public void failNext(int n, Status status) {
+        failWith = status;
+        failures.set(n);
+    }
+
     /** Requests received so far (throttled and rejected ones included). */
     public int requestCount() {
         return requests.get();
@@ -176,6 +184,10 @@ public final class CloudKmsTestServer implements AutoCloseable {
             if (throttle.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 StatusRuntimeException e = quotaExceeded();
                 call.close(e.getStatus(), e.getTrailers() == null ? new Metadata() : e.getTrailers());
+                return new ServerCall.Listener<>() { };
+            }
+            if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                call.close(failWith, new Metadata());
                 return new ServerCall.Listener<>() { };
             }
             Duration d = delay;
