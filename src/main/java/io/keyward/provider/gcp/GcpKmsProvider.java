@@ -19,6 +19,7 @@ import io.keyward.provider.KeyProvider;
 import io.keyward.provider.KeyRevokedException;
 import io.keyward.provider.KeySpec;
 import io.keyward.provider.KeyUnavailableException;
+import io.keyward.provider.ProviderException;
 import io.keyward.provider.ProviderSettings;
 import io.keyward.provider.WrappedKeyInvalidException;
 import io.keyward.provider.gcp.KmsErrors.Operation;
@@ -210,17 +211,17 @@ public final class GcpKmsProvider implements KeyProvider, AutoCloseable {
     private <T> T invoke(KeySpec spec, CryptoKeyName key, Operation op, CallBudget budget,
             BiFunction<KeyManagementServiceClient, ApiCallContext, T> rpc) {
         String what = "Cloud KMS " + op.rpc + " on " + key;
-        KeyManagementServiceClient client = clients.client(KmsEndpoint.fromOptions(spec.options()), budget);
-        ApiCallContext context = GrpcCallContext.createDefault()
-                .withRetrySettings(clients.retrySettings(budget.remaining(what)))
-                .withRetryableCodes(KmsClients.RETRYABLE)
-                // gax adds the routing header through the channel it builds itself; keyward builds its own channel
-                // (KmsClients), so it sends the header here (https://google.aip.dev/client-libraries/4222).
-                .withExtraHeaders(Map.of(ROUTING_HEADER,
-                        List.of("name=" + URLEncoder.encode(key.toString(), StandardCharsets.UTF_8))));
         try {
+            KeyManagementServiceClient client = clients.client(KmsEndpoint.fromOptions(spec.options()), budget);
+            ApiCallContext context = GrpcCallContext.createDefault()
+                    .withRetrySettings(clients.retrySettings(budget.remaining(what)))
+                    .withRetryableCodes(KmsClients.RETRYABLE)
+                    // gax adds the routing header through the channel it builds itself; keyward builds its own
+                    // channel (KmsClients), so it sends the header here (https://google.aip.dev/client-libraries/4222).
+                    .withExtraHeaders(Map.of(ROUTING_HEADER,
+                            List.of("name=" + URLEncoder.encode(key.toString(), StandardCharsets.UTF_8))));
             return rpc.apply(client, context);
-        } catch (ApiException e) {
+        } catch (ApiException | ProviderException e) {
             throw e;
         } catch (RuntimeException e) {
             throw KmsErrors.unexpected(e, op, key);

@@ -73,7 +73,8 @@ final class CloudKmsState {
     static final Pattern CRYPTO_KEY = Pattern.compile("(projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+)");
     static final Pattern VERSION = Pattern.compile(CRYPTO_KEY.pattern() + "/cryptoKeyVersions/([0-9]+)");
     private static final Pattern ID = Pattern.compile("[a-zA-Z0-9_-]{1,63}");
-    private static final Duration DESTROY_SCHEDULED_DURATION = Duration.ofHours(24);
+    /** "The default scheduled for destruction duration is 30 days." (https://cloud.google.com/kms/docs/destroy-restore) */
+    private static final Duration DESTROY_SCHEDULED_DURATION = Duration.ofDays(30);
     private static final int TAG = 16;
     private static final int NONCE = 12;
     private static final int MAX = 64 * 1024;

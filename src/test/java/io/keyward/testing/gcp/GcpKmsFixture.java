@@ -56,7 +56,7 @@ public final class GcpKmsFixture implements ProviderFixture {
         server.customer().enable(key.keyUri());
     }
 
-    /** Cloud KMS never deletes a key outright: its version is scheduled for destruction (24 h later). */
+    /** Cloud KMS never deletes a key outright: its version is scheduled for destruction (30 days later by default). */
     @Override
     public void delete(KeySpec key) {
         server.customer().scheduleDestruction(key.keyUri());
