@@ -30,7 +30,9 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BiFunction;
 import java.util.zip.CRC32C;
 
@@ -71,8 +73,9 @@ public final class GcpKmsProvider implements KeyProvider, AutoCloseable {
     @Override
     public KeySpec validate(String keyUri, Map<String, String> options) {
         CryptoKeyName name = CryptoKeyName.parse(keyUri);
-        Map<String, String> opts = options == null ? Map.of() : options;
+        Map<String, String> opts = new TreeMap<>(options == null ? Map.of() : options);
         KmsEndpoint.fromOptions(opts);
+        opts.computeIfPresent(KmsEndpoint.TRANSPORT, (k, v) -> v.toLowerCase(Locale.ROOT));
         return new KeySpec(ID, name.toString(), opts);
     }
 

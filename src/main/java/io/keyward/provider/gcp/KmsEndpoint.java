@@ -40,6 +40,11 @@ record KmsEndpoint(String host, int port, boolean plaintext) {
             throw new KeyMisconfiguredException("unknown gcp-kms option(s) " + unknown.stream().map(CryptoKeyName::quote)
                     .toList() + "; allowed: " + new TreeSet<>(OPTIONS));
         }
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            if (e.getValue() == null || e.getValue().isBlank()) {
+                throw new KeyMisconfiguredException("option " + e.getKey() + " has no value");
+            }
+        }
         String transport = options.getOrDefault(TRANSPORT, "tls").toLowerCase(Locale.ROOT);
         if (!transport.equals("tls") && !transport.equals("plaintext")) {
             throw new KeyMisconfiguredException("option transport must be 'tls' or 'plaintext', got '"

@@ -105,7 +105,11 @@ class GcpKmsProviderTest {
         assertMessage("needs an explicit loopback endpoint", () -> provider.validate(GOOD, Map.of("transport", "plaintext")));
         assertMessage("unknown gcp-kms option(s) [credentials]", () -> provider.validate(GOOD, Map.of("credentials", "x")));
         assertMessage("port 0 is out of range", () -> provider.validate(GOOD, Map.of("endpoint", "cloudkms.googleapis.com:0")));
-        provider.validate(GOOD, Map.of("endpoint", "[::1]:8443", "transport", "PLAINTEXT"));
+        assertEquals("plaintext", provider.validate(GOOD, Map.of("endpoint", "[::1]:8443", "transport", "PLAINTEXT"))
+                .option("transport"), "stored canonical");
+        java.util.Map<String, String> blank = new java.util.HashMap<>();
+        blank.put("endpoint", null);
+        assertMessage("option endpoint has no value", () -> provider.validate(GOOD, blank));
         provider.validate(GOOD, Map.of("endpoint", "localhost:8443", "transport", "plaintext"));
     }
 
