@@ -3,6 +3,7 @@ package io.keyward.provider.azure;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.identity.CredentialUnavailableException;
+import com.microsoft.aad.msal4j.MsalException;
 import com.microsoft.aad.msal4j.MsalServiceException;
 import io.keyward.provider.KeyMisconfiguredException;
 import io.keyward.provider.KeyRevokedException;
@@ -66,7 +67,8 @@ final class AzureErrors {
             return new KeyMisconfiguredException("no Azure identity is available to keyward (workload identity or "
                     + "managed identity); configure one, or give tenantId, clientId and clientSecret");
         }
-        if (e instanceof ClientAuthenticationException) {
+        if (e instanceof ClientAuthenticationException || has(e, MsalException.class)) {
+            // azure-identity reports token failures as ClientAuthenticationException, or lets MSAL's through.
             return fromTokenFailure(e, what);
         }
         if (has(e, CertificateException.class)) {
@@ -128,6 +130,10 @@ final class AzureErrors {
             }
             return new KeyRevokedException("Microsoft Entra ID refused keyward's credentials for " + what
                     + " (HTTP " + status + code + "): client secret or application removed?");
+        }
+        if (has(e, CertificateException.class) || has(e, SSLException.class)) {
+            return new KeyUnavailableException("TLS handshake with Microsoft Entra ID failed (certificate not "
+                    + "trusted?) (" + what + ")");
         }
         if (JitteredBackoff.isNetworkFailure(e)) {
             return new KeyUnavailableException("Microsoft Entra ID is unreachable (" + what + ")");
