@@ -106,6 +106,10 @@ class AzureKeyVaultServiceTest {
         assertEquals("KEY_REVOKED", code);
         admin().get("/v1/tenants/" + tenant + "/keys").then().statusCode(200)
                 .body("items[0].health", equalTo("REVOKED"));
+        admin().get("/v1/tenants/" + tenant).then().statusCode(200).body("state", equalTo("REVOKED"));
+        List<String> actions = admin().get("/v1/tenants/" + tenant + "/audit?limit=100").then().statusCode(200)
+                .extract().jsonPath().getList("items.action");
+        assertTrue(actions.contains("key.revoked"), "audit trail: " + actions);
 
         server.enable(t[1]);
         admin().post("/v1/tenants/" + tenant + ":restore").then().statusCode(200).body("state", equalTo("ACTIVE"));
