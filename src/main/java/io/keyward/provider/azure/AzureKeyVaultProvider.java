@@ -70,8 +70,10 @@ public final class AzureKeyVaultProvider implements KeyProvider {
 
     @Override
     public byte[] wrap(KeySpec spec, byte[] dataKey, byte[] aad) {
-        Target t = target(spec);
-        long end = System.nanoTime() + deadline.toNanos();
+        return wrap(target(spec), dataKey, aad, System.nanoTime() + deadline.toNanos());
+    }
+
+    private byte[] wrap(Target t, byte[] dataKey, byte[] aad, long end) {
         KeyVaultKey key = await(client(t, t.id).getKey(), end, AzureErrors.Op.GET, t.id);
         String version = AzureKeyId.versionOf(key.getId());
         if (version == null) {
@@ -92,7 +94,10 @@ public final class AzureKeyVaultProvider implements KeyProvider {
 
     @Override
     public byte[] unwrap(KeySpec spec, byte[] wrapped, byte[] aad) {
-        Target t = target(spec);
+        return unwrap(target(spec), wrapped, aad, System.nanoTime() + deadline.toNanos());
+    }
+
+    private byte[] unwrap(Target t, byte[] wrapped, byte[] aad, long end) {
         KeyVaultWrappedKey w = KeyVaultWrappedKey.decode(wrapped);
         if (t.id.version() != null && !t.id.version().equalsIgnoreCase(w.version())) {
             throw new WrappedKeyInvalidException("wrapped key names another version than key '" + t.id.name()
@@ -101,7 +106,6 @@ public final class AzureKeyVaultProvider implements KeyProvider {
         if (t.options.algorithm() != null && !t.options.algorithm().equals(w.algorithm())) {
             throw new WrappedKeyInvalidException("wrapped key names another algorithm than option 'algorithm'");
         }
-        long end = System.nanoTime() + deadline.toNanos();
         AzureKeyId versioned = t.id.withVersion(w.version());
         UnwrapResult r;
         try {
@@ -113,16 +117,19 @@ public final class AzureKeyVaultProvider implements KeyProvider {
         return KeyVaultWrappedKey.open(aad, r.getKey());
     }
 
+    /** A real round trip (read, wrap, unwrap a random probe), all within one deadline. */
     @Override
     public void check(KeySpec spec) {
+        Target t = target(spec);
+        long end = System.nanoTime() + deadline.toNanos();
         byte[] probe = new byte[32];
         random.nextBytes(probe);
-        byte[] back = unwrap(spec, wrap(spec, probe, CHECK_AAD), CHECK_AAD);
+        byte[] back = unwrap(t, wrap(t, probe, CHECK_AAD, end), CHECK_AAD, end);
         boolean same = MessageDigest.isEqual(probe, back);
         Arrays.fill(probe, (byte) 0);
         Arrays.fill(back, (byte) 0);
         if (!same) {
-            throw new KeyMisconfiguredException("key '" + target(spec).id.name() + "' did not round-trip");
+            throw new KeyMisconfiguredException("key '" + t.id.name() + "' did not round-trip");
         }
     }
 

@@ -258,6 +258,11 @@ public final class KeyVaultTestServer implements AutoCloseable {
             if (path.size() == 4 && "oauth2".equals(path.get(1)) && "v2.0".equals(path.get(2))
                     && "token".equals(path.get(3)) && "POST".equals(ex.getRequestMethod())) {
                 tokenRequests.incrementAndGet();
+                // Entra ID echoes the caller's correlation id; MSAL checks it.
+                String correlation = ex.getRequestHeaders().getFirst("client-request-id");
+                if (correlation != null) {
+                    ex.getResponseHeaders().set("client-request-id", correlation);
+                }
                 EntraTokenService.Answer a = entra.token(path.get(0), new String(body, StandardCharsets.UTF_8));
                 send(ex, a.status(), a.json());
                 return;
