@@ -190,6 +190,23 @@ class AzureKeyVaultProviderTest {
     }
 
     @Test
+    void keyVaultsRetryAfterIsHonouredBeforeRetrying() {
+        KeySpec spec = key(server.createRsaKey(AzureKeyVaultFixture.newName()));
+        byte[] dek = dek();
+        byte[] wrapped = provider.wrap(spec, dek, AAD);
+        server.throttleRetryAfterSeconds(1);
+        try {
+            server.throttleNext(1);
+            long start = System.nanoTime();
+            assertArrayEquals(dek, provider.unwrap(spec, wrapped, AAD));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms >= 900, "retried after " + ms + " ms, Retry-After was 1 s");
+        } finally {
+            server.throttleRetryAfterSeconds(0);
+        }
+    }
+
+    @Test
     void managedHsmOctKeysWrapWithAesKeyWrap() {
         try (AzureKeyVaultFixture hsm = new AzureKeyVaultFixture(SETTINGS)) {
             KeyVaultTestServer s = hsm.server();
