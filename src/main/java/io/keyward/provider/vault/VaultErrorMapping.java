@@ -141,32 +141,47 @@ final class VaultErrorMapping {
         if (e.getHttpStatusCode() > 0) {
             return fromStatus(op, e.getHttpStatusCode(), errorsInMessage(e.getMessage()), key);
         }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-                return VaultFailure.unavailableNoRetry("interrupted while calling Vault at " + key.address());
-            }
-            if (t instanceof HttpTimeoutException) {
-                return VaultFailure.unavailable("no answer from Vault at " + key.address() + " in time");
-            }
-            if (t instanceof ConnectException) {
-                return VaultFailure.unavailable("cannot connect to Vault at " + key.address()
-                        + " (connection refused or unreachable)");
-            }
-            if (t instanceof UnknownHostException) {
-                return VaultFailure.unavailable("cannot resolve the host of " + key.address());
-            }
-            if (t instanceof SSLHandshakeException) {
-                // A certificate the JDK does not trust, or a host name mismatch: a retry gives the same answer.
-                return VaultFailure.misconfigured("TLS handshake with " + key.address() + " failed: certificate not "
-                        + "trusted or not issued for this host (set 'caCertificate' for a private CA)");
-            }
+        // The JDK client's exception may sit under the driver's RestException and a generic IOException: look at the
+        // whole chain, most specific cause first.
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable t = e; t != null && chain.size() < 16; t = t.getCause()) {
+            chain.add(t);
+        }
+        if (has(chain, InterruptedException.class)) {
+            Thread.currentThread().interrupt();
+            return VaultFailure.unavailableNoRetry("interrupted while calling Vault at " + key.address());
+        }
+        if (has(chain, HttpTimeoutException.class)) {
+            return VaultFailure.unavailable("no answer from Vault at " + key.address() + " in time");
+        }
+        if (has(chain, SSLHandshakeException.class)) {
+            // A certificate the JDK does not trust, or a host name mismatch: a retry gives the same answer.
+            return VaultFailure.misconfigured("TLS handshake with " + key.address() + " failed: certificate not "
+                    + "trusted or not issued for this host (set 'caCertificate' for a private CA)");
+        }
+        if (has(chain, ConnectException.class)) {
+            return VaultFailure.unavailable("cannot connect to Vault at " + key.address()
+                    + " (connection refused or unreachable)");
+        }
+        if (has(chain, UnknownHostException.class)) {
+            return VaultFailure.unavailable("cannot resolve the host of " + key.address());
+        }
+        for (Throwable t : chain) {
             if (t instanceof IOException) {
                 return VaultFailure.unavailable("connection to Vault at " + key.address() + " failed ("
                         + t.getClass().getSimpleName() + ")");
             }
         }
         return VaultFailure.unavailable("calling Vault at " + key.address() + " failed (" + op.label + ")");
+    }
+
+    private static boolean has(List<Throwable> chain, Class<? extends Throwable> type) {
+        for (Throwable t : chain) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The driver puts the answer body in its message ("...\nResponse body: {...}"); only its errors are kept. */

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * secrets-engine mounts live under the request's {@code X-Vault-Namespace} (so a namespaced key is only reachable with
  * the header); Kubernetes login trusts the JWT's {@code sub} claim instead of asking the Kubernetes TokenReview API.
  */
-final class InMemoryVault implements VaultBackend {
+public final class InMemoryVault implements VaultBackend {
     private static final long DEFAULT_TTL = TimeUnit.HOURS.toSeconds(768);
 
     private final String rootToken;
@@ -41,6 +41,7 @@ final class InMemoryVault implements VaultBackend {
     private final AtomicInteger logins = new AtomicInteger();
     private final AtomicInteger renewals = new AtomicInteger();
     private boolean sealed;
+    private boolean ignoreAssociatedData;
 
     private static final class Token {
         final String id = "hvs." + UUID.randomUUID().toString().replace("-", "");
@@ -86,19 +87,29 @@ final class InMemoryVault implements VaultBackend {
         tokens.put(rootToken, root);
     }
 
-    synchronized void seal() {
+    public synchronized void seal() {
         sealed = true;
     }
 
-    synchronized void unseal() {
+    public synchronized void unseal() {
         sealed = false;
     }
 
-    int logins() {
+    /** Behaves like Vault before 1.12, which silently ignored the unknown {@code associated_data} parameter. */
+    public synchronized void ignoreAssociatedData(boolean ignore) {
+        ignoreAssociatedData = ignore;
+    }
+
+    /** Revokes every client token but the root token (as {@code vault token revoke} on each would). */
+    public synchronized void revokeAllTokens() {
+        tokens.values().removeIf(t -> !t.root);
+    }
+
+    public int logins() {
         return logins.get();
     }
 
-    int renewals() {
+    public int renewals() {
         return renewals.get();
     }
 
@@ -179,6 +190,9 @@ final class InMemoryVault implements VaultBackend {
         String full = full(ns, path);
         String mount = mountOf(full);
         if (mount != null) {
+            if (ignoreAssociatedData && body instanceof ObjectNode o) {
+                o.remove("associated_data");
+            }
             return mounts.get(mount).handle(method, full.substring(mount.length() + 1), body);
         }
         return Reply.error(404, "no handler for route \"" + path + "\". route entry not found.");

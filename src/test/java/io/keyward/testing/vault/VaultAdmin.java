@@ -74,6 +74,11 @@ public final class VaultAdmin {
         alreadyThereIsFine(r);
     }
 
+    /** Disables a secrets engine: every key in it is gone. */
+    public void disableMount(String mount) {
+        call("DELETE", "sys/mounts/" + mount, null, false);
+    }
+
     public void enableAuth(String path, String type) {
         JsonNode r = call("POST", "sys/auth/" + path, Map.of("type", type), true);
         alreadyThereIsFine(r);
@@ -136,6 +141,23 @@ public final class VaultAdmin {
         return new AppRoleLogin(roleId, secretId);
     }
 
+    /** A Kubernetes auth role binding service accounts to policies (the mount must be enabled and configured). */
+    public void createKubernetesRole(String mount, String role, String serviceAccount, String namespace,
+            List<String> policies) {
+        call("POST", "auth/" + mount + "/role/" + role, Map.of("bound_service_account_names", List.of(serviceAccount),
+                "bound_service_account_namespaces", List.of(namespace), "token_policies", policies, "token_ttl",
+                "1h"), false);
+    }
+
+    /** Enables Transit at {@code mount} inside Vault Enterprise namespace {@code namespace}. */
+    public void enableTransitInNamespace(String namespace, String mount) {
+        alreadyThereIsFine(call("POST", "sys/mounts/" + mount, Map.of("type", "transit"), true, namespace));
+    }
+
+    public void createKeyInNamespace(String namespace, String mount, String name) {
+        call("POST", mount + "/keys/" + name, Map.of("type", "aes256-gcm96"), false, namespace);
+    }
+
     public void destroySecretId(String mount, String role, String secretId) {
         call("POST", "auth/" + mount + "/role/" + role + "/secret-id/destroy", Map.of("secret_id", secretId), false);
     }
@@ -147,11 +169,18 @@ public final class VaultAdmin {
     }
 
     private JsonNode call(String method, String path, Object body, boolean tolerateError) {
+        return call(method, path, body, tolerateError, null);
+    }
+
+    private JsonNode call(String method, String path, Object body, boolean tolerateError, String namespace) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(address + "/v1/" + path))
                     .timeout(Duration.ofSeconds(10))
                     .header("X-Vault-Token", token)
                     .header("Content-Type", "application/json");
+            if (namespace != null) {
+                b.header("X-Vault-Namespace", namespace);
+            }
             b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
