@@ -4,6 +4,8 @@ import io.github.jopenlibs.vault.EnvironmentLoader;
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
 import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.api.Auth;
+import io.github.jopenlibs.vault.api.Logical;
 import io.github.jopenlibs.vault.response.AuthResponse;
 
 import java.io.IOException;
@@ -50,6 +52,20 @@ final class VaultSession {
         return http;
     }
 
+    /**
+     * The driver's logical API for {@code vault}, in the key's namespace. The namespace is set per call
+     * ({@code X-Vault-Namespace}) rather than on the config, where the driver logs a line at INFO for every client.
+     */
+    Logical logical(Vault vault) {
+        Logical logical = vault.logical();
+        return target.namespace() == null ? logical : logical.withNameSpace(target.namespace());
+    }
+
+    private Auth auth(Vault vault) {
+        Auth auth = vault.auth();
+        return target.namespace() == null ? auth : auth.withNameSpace(target.namespace());
+    }
+
     boolean canLogIn() {
         return !(target.auth() instanceof VaultAuth.StaticToken);
     }
@@ -88,7 +104,7 @@ final class VaultSession {
     private ClientToken renewOrLogin() {
         if (token.renewable()) {
             try {
-                AuthResponse r = vault.auth().renewSelf(token.ttlSeconds());
+                AuthResponse r = auth(vault).renewSelf(token.ttlSeconds());
                 long ttl = r.getAuthLeaseDuration();
                 // Renewal stops at the token's max TTL: when what we get back is short, log in afresh instead.
                 if (r.getRestResponse().getStatus() == 200 && ttl * 3 >= token.ttlSeconds()) {
@@ -106,10 +122,10 @@ final class VaultSession {
         AuthResponse r;
         try {
             if (target.auth() instanceof VaultAuth.AppRole a) {
-                r = anonymous.auth().loginByAppRole(a.mount(), a.roleId(), a.secretId());
+                r = auth(anonymous).loginByAppRole(a.mount(), a.roleId(), a.secretId());
             } else {
                 VaultAuth.Kubernetes k = (VaultAuth.Kubernetes) target.auth();
-                r = anonymous.auth().loginByKubernetes(k.role(), serviceAccountToken(k), "auth/" + k.mount());
+                r = auth(anonymous).loginByKubernetes(k.role(), serviceAccountToken(k), "auth/" + k.mount());
             }
         } catch (VaultException e) {
             throw VaultErrorMapping.fromException(VaultErrorMapping.Operation.LOGIN, e, target);
@@ -142,9 +158,6 @@ final class VaultSession {
                     .httpClient(http);
             if (clientToken != null) {
                 config.token(clientToken);
-            }
-            if (target.namespace() != null) {
-                config.nameSpace(target.namespace());
             }
             // Retries are keyward's (bounded by the call deadline, jittered), never the driver's fixed-interval ones.
             return Vault.create(config.build(), 1).withRetries(0, 0);

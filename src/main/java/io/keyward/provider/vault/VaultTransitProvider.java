@@ -1,7 +1,7 @@
 package io.keyward.provider.vault;
 
-import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.api.Logical;
 import io.github.jopenlibs.vault.json.JsonObject;
 import io.github.jopenlibs.vault.response.LogicalResponse;
 import io.keyward.provider.KeyMisconfiguredException;
@@ -105,7 +105,7 @@ public final class VaultTransitProvider implements KeyProvider {
         VaultSession session = clients.session(key);
         BoundedRetry.Deadline deadline = retry.start();
         retry.run(session, deadline, vault -> {
-            checkKeyType(key, readKey(vault, key));
+            checkKeyType(key, readKey(session.logical(vault), key));
             return null;
         });
         byte[] probe = new byte[32];
@@ -135,7 +135,7 @@ public final class VaultTransitProvider implements KeyProvider {
         body.put("plaintext", Base64.getEncoder().encodeToString(dek));
         putAad(body, aad);
         return retry.run(session, deadline, vault -> {
-            LogicalResponse r = write(vault, key, Operation.ENCRYPT, key.mount() + "/encrypt/" + key.name(), body);
+            LogicalResponse r = write(session.logical(vault), key, Operation.ENCRYPT, key.mount() + "/encrypt/" + key.name(), body);
             String ciphertext = r.getData().get("ciphertext");
             if (ciphertext == null || !CIPHERTEXT.matcher(ciphertext).matches()) {
                 throw VaultFailure.misconfigured("Vault at " + key.address() + " answered encrypt on "
@@ -151,7 +151,7 @@ public final class VaultTransitProvider implements KeyProvider {
         body.put("ciphertext", ciphertext);
         putAad(body, aad);
         return retry.run(session, deadline, vault -> {
-            LogicalResponse r = write(vault, key, Operation.DECRYPT, key.mount() + "/decrypt/" + key.name(), body);
+            LogicalResponse r = write(session.logical(vault), key, Operation.DECRYPT, key.mount() + "/decrypt/" + key.name(), body);
             String plaintext = r.getData().get("plaintext");
             try {
                 return Base64.getDecoder().decode(plaintext == null ? "" : plaintext);
@@ -168,21 +168,21 @@ public final class VaultTransitProvider implements KeyProvider {
         }
     }
 
-    private static LogicalResponse write(Vault vault, VaultTransitKey key, Operation op, String path,
+    private static LogicalResponse write(Logical logical, VaultTransitKey key, Operation op, String path,
             Map<String, Object> body) {
         LogicalResponse r;
         try {
-            r = vault.logical().write(path, body);
+            r = logical.write(path, body);
         } catch (VaultException e) {
             throw VaultErrorMapping.fromException(op, e, key);
         }
         return succeeded(r, op, key);
     }
 
-    private static JsonObject readKey(Vault vault, VaultTransitKey key) {
+    private static JsonObject readKey(Logical logical, VaultTransitKey key) {
         LogicalResponse r;
         try {
-            r = vault.logical().read(key.mount() + "/keys/" + key.name());
+            r = logical.read(key.mount() + "/keys/" + key.name());
         } catch (VaultException e) {
             throw VaultErrorMapping.fromException(Operation.READ_KEY, e, key);
         }

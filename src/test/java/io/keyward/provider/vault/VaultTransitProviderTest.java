@@ -101,6 +101,27 @@ class VaultTransitProviderTest {
     }
 
     @Test
+    void constructionAndValidationStartNoClientAndTouchNoNetwork() {
+        long clientThreads = httpClientThreads();
+        int requests = server.requestCount();
+        long start = System.nanoTime();
+        for (int i = 0; i < 200; i++) {
+            KeyProvider p = new VaultTransitProviderFactory().create(VaultTransitContractTest.SETTINGS);
+            p.validate("vault-transit://transit/k" + i, Map.of("address", server.address(), "token", "t"));
+        }
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2)) < 0);
+        assertEquals(requests, server.requestCount());
+        // (<=: a client of an earlier test may be collected meanwhile.)
+        assertTrue(httpClientThreads() <= clientThreads, "HTTP clients are built on first use only");
+    }
+
+    private static long httpClientThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("HttpClient-") && t.getName().endsWith("SelectorManager"))
+                .count();
+    }
+
+    @Test
     void validateSaysExactlyWhatIsWrong() {
         Map<String, String> ok = Map.of("address", "https://v:8200", "token", "t");
         assertMessage("key URI must name a mount and a key", "vault-transit://transit", ok);
