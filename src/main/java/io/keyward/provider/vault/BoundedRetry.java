@@ -51,8 +51,10 @@ final class BoundedRetry {
                         throw VaultFailure.unavailableNoRetry("no answer from Vault within the "
                                 + settings.deadline().toMillis() + " ms deadline");
                     }
-                    vault = session.client();
+                    vault = session.client(deadline.atNanos());
                     return request.send(vault);
+                } catch (ProviderException e) {
+                    throw e;
                 } catch (VaultFailure f) {
                     if (f.tokenRefused() && session.canLogIn() && !freshLogin) {
                         // A cached token may have been revoked or expired early: one fresh login decides.
@@ -69,6 +71,10 @@ final class BoundedRetry {
                     }
                     sleep(pause, f, retries);
                     retries++;
+                } catch (RuntimeException unexpected) {
+                    // A driver bug must not escape the SPI, nor its message (it may quote a request): type only.
+                    throw new KeyUnavailableException("calling Vault failed unexpectedly ("
+                            + unexpected.getClass().getSimpleName() + ")");
                 }
             }
         } finally {

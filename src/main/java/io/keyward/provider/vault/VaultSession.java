@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One logged-in client of one Vault: address, namespace, login method and TLS trust. Keys that share these share the
@@ -38,8 +39,10 @@ final class VaultSession {
     private final BoundedHttpClient http;
     private final int driverTimeoutSeconds;
 
-    private ClientToken token; // guarded by this
-    private Vault vault; // guarded by this; the driver instance for the current token
+    /** Guards the token: one login at a time per session; waiting for it is bounded by the caller's deadline. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private ClientToken token; // guarded by lock
+    private Vault vault; // guarded by lock; the driver instance for the current token
 
     VaultSession(VaultTransitKey target, BoundedHttpClient http, Duration attemptTimeout) {
         this.target = target;
@@ -70,8 +73,28 @@ final class VaultSession {
         return !(target.auth() instanceof VaultAuth.StaticToken);
     }
 
-    /** The driver bound to a client token that is valid now, logging in or renewing first when needed. */
-    synchronized Vault client() {
+    /**
+     * The driver bound to a client token that is valid now, logging in or renewing first when needed. Another caller's
+     * login in progress is waited for at most until {@code deadlineNanos}.
+     */
+    Vault client(long deadlineNanos) {
+        try {
+            if (!lock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                throw VaultFailure.unavailableNoRetry("no Vault login for " + target.address()
+                        + " within the deadline (another login is in progress)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw VaultFailure.unavailableNoRetry("interrupted while waiting for a Vault login");
+        }
+        try {
+            return clientLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Vault clientLocked() {
         VaultAuth auth = target.auth();
         if (auth instanceof VaultAuth.StaticToken t) {
             if (vault == null) {
@@ -88,11 +111,16 @@ final class VaultSession {
         return vault;
     }
 
-    /** Vault refused the token {@code used} was bound to: forget it so the next {@link #client()} logs in again. */
-    synchronized void tokenRefused(Vault used) {
-        if (used == vault && canLogIn()) {
-            token = null;
-            vault = null;
+    /** Vault refused the token {@code used} was bound to: forget it so the next {@link #client} logs in again. */
+    void tokenRefused(Vault used) {
+        lock.lock();
+        try {
+            if (used == vault && canLogIn()) {
+                token = null;
+                vault = null;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -260,6 +260,26 @@ class VaultTransitProviderTest {
     }
 
     @Test
+    void concurrentCallersShareOneLogin() throws Exception {
+        KeySpec key = appRoles.newKey();
+        byte[] dek = dek();
+        int logins = server.inMemoryVault().logins();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<byte[]>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                results.add(pool.submit(() -> provider.unwrap(key, provider.wrap(key, dek, AAD), AAD)));
+            }
+            for (java.util.concurrent.Future<byte[]> r : results) {
+                assertArrayEquals(dek, r.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(logins + 1, server.inMemoryVault().logins());
+    }
+
+    @Test
     void kubernetesLoginExchangesTheServiceAccountToken() throws Exception {
         admin.enableAuth("k8s-prod", "kubernetes");
         String name = "kek-k8s";
