@@ -12,6 +12,7 @@ import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -65,10 +66,15 @@ class VaultTransitServiceTest {
                 VaultTransitFixture.Login.APPROLE, Duration.ofMillis(1500), true);
     }
 
-    /** Kill-switch this class's tenants first, so the prober stops calling the Vault that is about to go away. */
+    /** Kill-switches the test's tenants: their cached keys are dropped, and the prober stops calling this Vault. */
+    @AfterEach
+    void revokeTenants() {
+        TENANTS.forEach(t -> admin().post("/v1/tenants/" + t + ":revoke").then().statusCode(200));
+        TENANTS.clear();
+    }
+
     @AfterAll
     static void stopVault() {
-        TENANTS.forEach(t -> admin().post("/v1/tenants/" + t + ":revoke"));
         fixture.close();
     }
 
