@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keyward.testing.vault.VaultBackend.Reply;
 import io.keyward.testing.vault.VaultBackend.Request;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -31,7 +30,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class InMemoryVault implements VaultBackend {
     private static final long DEFAULT_TTL = TimeUnit.HOURS.toSeconds(768);
 
-    private final String rootToken;
     private final Map<String, Token> tokens = new HashMap<>();
     private final Map<String, AclPolicy> policies = new HashMap<>();
     private final Map<String, TransitEngine> mounts = new HashMap<>();
@@ -82,7 +80,6 @@ public final class InMemoryVault implements VaultBackend {
     }
 
     InMemoryVault(String rootToken) {
-        this.rootToken = rootToken;
         Token root = new Token(Set.of("root"), true, 0, 0, false);
         tokens.put(rootToken, root);
     }
@@ -476,9 +473,5 @@ public final class InMemoryVault implements VaultBackend {
             default:
                 return n;
         }
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -149,10 +149,6 @@ public final class VaultTestServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         requests.incrementAndGet();
-        if (Boolean.getBoolean("vault.test.trace")) {
-            System.err.println("VAULT " + System.nanoTime() / 1_000_000 + " " + ex.getRequestMethod() + " "
-                    + ex.getRequestURI());
-        }
         try {
             Duration d = delay;
             if (!d.isZero()) {
