@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /** The data plane: role {@code app} scoped to the tenant, or {@code admin}. */
-@Path("/v1/tenants/{t: [^/:]+}")
+@Path("/v1/tenants")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class CryptoResource {
@@ -41,7 +41,7 @@ public class CryptoResource {
     }
 
     @POST
-    @Path("encrypt")
+    @Path("{t: [^/:]+}/encrypt")
     public Dto.Ciphertext encrypt(@PathParam("t") String t, Dto.Encrypt body) {
         Tenant tenant = tenant(t);
         Inputs.body(body);
@@ -56,7 +56,7 @@ public class CryptoResource {
     }
 
     @POST
-    @Path("decrypt")
+    @Path("{t: [^/:]+}/decrypt")
     public Dto.Plaintext decrypt(@PathParam("t") String t, Dto.Decrypt body) {
         Tenant tenant = tenant(t);
         Inputs.body(body);
@@ -70,7 +70,7 @@ public class CryptoResource {
     }
 
     @POST
-    @Path("encrypt:batch")
+    @Path("{t: [^/:]+}/encrypt:batch")
     public Dto.Items<Dto.BatchResult> encryptBatch(@PathParam("t") String t, Dto.Batch body) {
         Tenant tenant = tenant(t);
         Actor actor = request.actor();
@@ -86,7 +86,7 @@ public class CryptoResource {
     }
 
     @POST
-    @Path("decrypt:batch")
+    @Path("{t: [^/:]+}/decrypt:batch")
     public Dto.Items<Dto.BatchResult> decryptBatch(@PathParam("t") String t, Dto.Batch body) {
         Tenant tenant = tenant(t);
         Actor actor = request.actor();
@@ -102,7 +102,7 @@ public class CryptoResource {
     }
 
     @POST
-    @Path("rewrap")
+    @Path("{t: [^/:]+}/rewrap")
     public Dto.Ciphertext rewrap(@PathParam("t") String t, Dto.Decrypt body) {
         Tenant tenant = tenant(t);
         Inputs.body(body);
@@ -112,7 +112,7 @@ public class CryptoResource {
     }
 
     @POST
-    @Path("datakey")
+    @Path("{t: [^/:]+}/datakey")
     public Dto.DataKeyView datakey(@PathParam("t") String t, Dto.DataKeyRequest body) {
         Tenant tenant = tenant(t);
         EncryptionContext ctx = Inputs.context(body == null ? null : body.context());
@@ -125,7 +125,7 @@ public class CryptoResource {
     }
 
     @POST
-    @Path("datakey:unwrap")
+    @Path("{t: [^/:]+}/datakey:unwrap")
     public Dto.PlaintextKey unwrapDatakey(@PathParam("t") String t, Dto.UnwrapDataKey body) {
         Tenant tenant = tenant(t);
         Inputs.body(body);

@@ -101,6 +101,10 @@ public class TenantsResource {
         if (body.provider() == null || body.keyUri() == null) {
             throw KeywardException.of(ErrorCode.INVALID_REQUEST, "provider and keyUri are required");
         }
+        if (body.options() != null && body.options().entrySet().stream()
+                .anyMatch(e -> e.getKey() == null || e.getValue() == null)) {
+            throw KeywardException.of(ErrorCode.INVALID_REQUEST, "options values must be strings");
+        }
         TenantKey key = keyAdmin.attach(t, body.provider(), body.keyUri(), body.options(), request.actor());
         return Response.status(201).entity(view(key)).build();
     }

@@ -117,9 +117,9 @@ public final class EnvelopeCodec {
 
     /** The bytes an envelope's header would have; exposed for the format documentation and vectors. */
     static byte[] header(String keyId, byte[] wrappedDek, byte[] commitment) {
-        byte[] id = keyId.getBytes(StandardCharsets.US_ASCII);
-        if (id.length == 0 || id.length > MAX_KEY_ID_BYTES) {
-            throw new IllegalArgumentException("key id must be 1.." + MAX_KEY_ID_BYTES + " ASCII bytes");
+        byte[] id = requireKeyId(keyId);
+        if (commitment.length != DerivedKey.COMMITMENT_BYTES) {
+            throw new IllegalArgumentException("commitment must be " + DerivedKey.COMMITMENT_BYTES + " bytes");
         }
         if (wrappedDek.length == 0 || wrappedDek.length > MAX_WRAPPED_BYTES) {
             throw new IllegalArgumentException("wrapped DEK must be 1.." + MAX_WRAPPED_BYTES + " bytes");
@@ -148,6 +148,18 @@ public final class EnvelopeCodec {
         out.writeBytes(header);
         out.writeBytes(ctx);
         return out.toByteArray();
+    }
+
+    /**
+     * Key ids are written as 1..64 printable ASCII bytes, exactly what {@link #parseHeader} accepts: refusing
+     * anything else at seal time means no envelope is ever written that could not be read back.
+     */
+    static byte[] requireKeyId(String keyId) {
+        if (keyId == null || keyId.isEmpty() || keyId.length() > MAX_KEY_ID_BYTES
+                || !keyId.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            throw new IllegalArgumentException("key id must be 1.." + MAX_KEY_ID_BYTES + " printable ASCII characters");
+        }
+        return keyId.getBytes(StandardCharsets.US_ASCII);
     }
 
     static void writeShortString(ByteArrayOutputStream out, String s) {

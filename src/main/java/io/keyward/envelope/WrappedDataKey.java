@@ -12,6 +12,15 @@ import java.util.Arrays;
  */
 public record WrappedDataKey(String keyId, byte[] providerWrapped) {
     static final byte[] MAGIC = {'K', 'D'};
+
+    public WrappedDataKey {
+        EnvelopeCodec.requireKeyId(keyId);
+        if (providerWrapped == null || providerWrapped.length == 0
+                || providerWrapped.length > EnvelopeCodec.MAX_WRAPPED_BYTES) {
+            throw new IllegalArgumentException("provider-wrapped key must be 1.." + EnvelopeCodec.MAX_WRAPPED_BYTES
+                    + " bytes");
+        }
+    }
     static final byte VERSION_1 = 0x01;
     private static final byte[] LABEL = "keyward/v1 datakey".getBytes(StandardCharsets.US_ASCII);
 

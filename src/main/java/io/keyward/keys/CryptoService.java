@@ -78,7 +78,7 @@ public class CryptoService {
         try {
             header = codec.parseHeader(envelope);
         } catch (InvalidEnvelopeException e) {
-            throw KeywardException.of(ErrorCode.INVALID_CIPHERTEXT, e.getMessage());
+            throw KeywardException.of(ErrorCode.INVALID_CIPHERTEXT, INVALID);
         }
         TenantKey key = usableKey(tenant, header.keyId());
         byte[] aad = EnvelopeCodec.dekWrapAad(tenant.id(), key.id());
@@ -118,7 +118,7 @@ public class CryptoService {
         try {
             w = WrappedDataKey.decode(blob);
         } catch (InvalidEnvelopeException e) {
-            throw KeywardException.of(ErrorCode.INVALID_CIPHERTEXT, e.getMessage());
+            throw KeywardException.of(ErrorCode.INVALID_CIPHERTEXT, INVALID);
         }
         TenantKey key = usableKey(tenant, w.keyId());
         byte[] aad = WrappedDataKey.wrapAad(tenant.id(), key.id(), context);

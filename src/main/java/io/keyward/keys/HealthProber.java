@@ -44,6 +44,13 @@ public class HealthProber {
     }
 
     /** Called when a DEK of {@code key} enters a cache. */
+    private volatile boolean stopping;
+
+    /** No probes (and no audit writes) once the application is shutting down and the datasource closes. */
+    void stop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+        stopping = true;
+    }
+
     void watch(TenantKey key) {
         watched.put(key.id(), new Watch(key));
     }
@@ -51,6 +58,9 @@ public class HealthProber {
     @Scheduled(every = "${keyward.health.probe-interval:15s}", delayed = "${keyward.health.probe-interval:15s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void probe() {
+        if (stopping) {
+            return;
+        }
         caches.cleanUp();
         for (var entry : watched.entrySet()) {
             String id = entry.getKey();
