@@ -2,64 +2,71 @@ package io.keyward.api;
 
 import io.keyward.error.ErrorCode;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 import java.util.UUID;
 
 /**
- * Vert.x refuses a body over {@code quarkus.http.limits.max-body-size} before JAX-RS sees it, with a bare 413
- * and a closed connection. A declared Content-Length over the limit is answered here first, with the same
- * problem+json as every other error; a chunked body that grows past the limit still gets Vert.x's bare 413.
+ * Bodies over {@code quarkus.http.limits.max-body-size} get the same problem+json as every other error.
+ * Quarkus enforces that limit in a route of order {@link RouteConstants#ROUTE_ORDER_UPLOAD_LIMIT} that answers a
+ * bare 413 itself (Content-Length) or lets RESTEasy's input stream do so mid-read (chunked); neither fails the
+ * routing context, so no error handler ever sees them. This runs first and answers both cases itself.
  */
 @Singleton
 public class BodyLimit {
-    private final long maxBodyBytes;
-
-    public BodyLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBody) {
-        this.maxBodyBytes = maxBody.asLongValue();
-    }
-
     void install(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(ctx -> {
-            String declared = ctx.request().getHeader("Content-Length");
-            if (declared != null && tooLarge(declared)) {
-                reply(ctx);
+        long limit = ConfigProvider.getConfig().getValue("quarkus.http.limits.max-body-size", MemorySize.class)
+                .asLongValue();
+        // Chunked bodies have no length to check up front: read them here under the same limit. Going over
+        // fails the context with 413, which the failure handler below renders.
+        BodyHandler chunked = BodyHandler.create(false).setBodyLimit(limit);
+        router.route().order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1).handler(ctx -> {
+            String length = ctx.request().getHeader("Content-Length");
+            long n;
+            try {
+                n = length == null ? -1 : Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n > limit) {
+                tooLarge(ctx);
+            } else if (n < 0 && "chunked".equalsIgnoreCase(ctx.request().getHeader("Transfer-Encoding"))) {
+                chunked.handle(ctx);
+            } else {
+                ctx.next();
+            }
+        }).failureHandler(ctx -> {
+            if (ctx.statusCode() == 413) {
+                tooLarge(ctx);
             } else {
                 ctx.next();
             }
         });
-        router.errorHandler(413, BodyLimit::reply);
     }
 
-    private boolean tooLarge(String declared) {
-        try {
-            return Long.parseLong(declared.trim()) > maxBodyBytes;
-        } catch (NumberFormatException e) {
-            return false;
+    private static void tooLarge(RoutingContext ctx) {
+        if (ctx.response().ended()) {
+            return;
         }
-    }
-
-    private static void reply(RoutingContext ctx) {
-        {
-            String incoming = ctx.request().getHeader(HttpFilters.REQUEST_ID);
-            String id = incoming != null && incoming.matches("^[A-Za-z0-9._-]{1,64}$") ? incoming
-                    : UUID.randomUUID().toString();
-            JsonObject body = new JsonObject()
-                    .put("type", "urn:keyward:problem:payload-too-large")
-                    .put("title", ErrorCode.PAYLOAD_TOO_LARGE.title())
-                    .put("status", 413)
-                    .put("detail", "request body is larger than the server accepts")
-                    .put("code", ErrorCode.PAYLOAD_TOO_LARGE.name())
-                    .put("requestId", id);
-            if (!ctx.response().ended()) {
-                ctx.response().setStatusCode(413).putHeader("Content-Type", Problems.MEDIA_TYPE)
-                        .putHeader(HttpFilters.REQUEST_ID, id).putHeader("Connection", "close").end(body.encode());
-            }
-        }
+        String incoming = ctx.request().getHeader(HttpFilters.REQUEST_ID);
+        String id = incoming != null && incoming.matches("^[A-Za-z0-9._-]{1,64}$") ? incoming
+                : UUID.randomUUID().toString();
+        JsonObject body = new JsonObject()
+                .put("type", "urn:keyward:problem:payload-too-large")
+                .put("title", ErrorCode.PAYLOAD_TOO_LARGE.title())
+                .put("status", 413)
+                .put("detail", "request body is larger than the server accepts")
+                .put("code", ErrorCode.PAYLOAD_TOO_LARGE.name())
+                .put("requestId", id);
+        // Close: the rest of an oversize body is not worth reading.
+        ctx.response().setStatusCode(413).putHeader("Content-Type", Problems.MEDIA_TYPE)
+                .putHeader(HttpFilters.REQUEST_ID, id).putHeader("Connection", "close").end(body.encode());
     }
 }

@@ -139,7 +139,7 @@ public class Database {
     public static final class DatabaseException extends RuntimeException {
         private final String sqlState;
 
-        DatabaseException(SQLException e) {
+        public DatabaseException(SQLException e) {
             super("database error (SQL state " + e.getSQLState() + ")", null, false, true);
             this.sqlState = e.getSQLState();
         }
