@@ -88,6 +88,12 @@ class VaultTransitServiceTest {
 
     @Test
     void decryptIsKeyRevokedSoonAfterTheKeyIsDisabledAtVaultAndRestoreBringsItBack() {
+        try (io.keyward.testing.LogCapture logs = io.keyward.testing.LogCapture.install()) {
+            revocationStory(logs);
+        }
+    }
+
+    private void revocationStory(io.keyward.testing.LogCapture logs) {
         String tenant = Api.unique("acme");
         KeySpec key = fixture.newKey();
         String keyId = attach(tenant, key);
@@ -123,6 +129,10 @@ class VaultTransitServiceTest {
         admin().post("/v1/tenants/" + tenant + ":restore").then().statusCode(200).body("state", equalTo("ACTIVE"));
         assertArrayEquals(secret, Api.unb64(Api.decrypt(app, tenant, ct, Map.of("record", "7")).statusCode(200)
                 .extract().path("plaintext")));
+        assertTrue(logs.records().stream().anyMatch(r -> r.logger().equals("io.keyward.access")),
+                "the capture saw the access log");
+        assertTrue(logs.records().stream().noneMatch(r -> r.text().contains(secretId)),
+                "no log line holds the AppRole secret ID");
     }
 
     @Test
