@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -95,7 +96,7 @@ public interface KeywardConfig {
         Remote vault();
 
         /** PKCS#11 HSMs ({@code pkcs11}). */
-        Remote pkcs11();
+        Pkcs11 pkcs11();
 
         /** External key managers speaking the AWS XKS proxy API ({@code xks}). */
         Remote xks();
@@ -116,6 +117,18 @@ public interface KeywardConfig {
             /** Longest a whole provider call may hold a request, retries included. */
             @WithDefault("5s")
             Duration deadline();
+        }
+
+        interface Pkcs11 extends Remote {
+            /**
+             * The PKCS#11 libraries (absolute paths) a tenant key may name in its {@code module} option. A tenant
+             * can never make keyward load any other native code; empty means the provider is usable by nobody.
+             */
+            Optional<List<String>> modules();
+
+            /** Most sessions keyward keeps open per token (each thread in a PKCS#11 call holds one). */
+            @WithDefault("16")
+            int maxSessions();
         }
 
         interface Local {

@@ -5,6 +5,7 @@ import io.keyward.audit.AuditLog;
 import io.keyward.config.KeywardConfig;
 import io.keyward.error.ErrorCode;
 import io.keyward.error.KeywardException;
+import io.keyward.provider.CallContext;
 import io.keyward.provider.KeyMisconfiguredException;
 import io.keyward.provider.KeyProvider;
 import io.keyward.provider.KeyRevokedException;
@@ -64,7 +65,9 @@ public class ProviderGateway {
             if (provider == null) {
                 throw new KeyMisconfiguredException("provider '" + key.provider() + "' is not enabled on this deployment");
             }
-            return work.apply(provider);
+            KeyProvider p = provider;
+            return new CallContext(key.tenantId(), key.id(), operation, actor.name(), actor.requestId())
+                    .run(() -> work.apply(p));
         } catch (ProviderException e) {
             outcome = outcome(e);
             detail = e.getMessage();

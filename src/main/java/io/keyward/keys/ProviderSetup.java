@@ -45,7 +45,8 @@ public class ProviderSetup {
             if (settings == null || settings.enabled()) {
                 KeywardConfig.Providers.Remote s = settings;
                 providers.add(factory.create(s == null ? DEFAULTS
-                        : new ProviderSettings(s.attemptTimeout(), s.maxRetries(), s.deadline())));
+                        : new ProviderSettings(s.attemptTimeout(), s.maxRetries(), s.deadline(),
+                                properties(config.providers(), factory.id()))));
             }
         }
         if (localAllowed) {
@@ -73,6 +74,15 @@ public class ProviderSetup {
             case "xks" -> p.xks();
             default -> null;
         };
+    }
+
+    /** Operator settings that only one provider reads, passed through {@link ProviderSettings#properties()}. */
+    static java.util.Map<String, String> properties(KeywardConfig.Providers p, String id) {
+        if ("pkcs11".equals(id)) {
+            return java.util.Map.of("modules", String.join(",", p.pkcs11().modules().orElse(List.of())),
+                    "max-sessions", Integer.toString(p.pkcs11().maxSessions()));
+        }
+        return java.util.Map.of();
     }
 
     /** The policy of docs/decisions/0004: embedded default or dev/test, or an explicit production opt-in. */
