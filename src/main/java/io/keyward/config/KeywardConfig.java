@@ -129,6 +129,16 @@ public interface KeywardConfig {
             /** Most sessions keyward keeps open per token (each thread in a PKCS#11 call holds one). */
             @WithDefault("16")
             int maxSessions();
+
+            /** Idle sessions beyond one per token are closed after this long. */
+            @WithDefault("60s")
+            Duration sessionIdleTimeout();
+
+            /**
+             * The directory under which a tenant key's {@code pinFile} option may point (a mounted Kubernetes
+             * Secret, say). Unset: {@code pinFile} is refused.
+             */
+            Optional<String> pinDirectory();
         }
 
         interface Local {

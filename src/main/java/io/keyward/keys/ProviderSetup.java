@@ -80,7 +80,9 @@ public class ProviderSetup {
     static java.util.Map<String, String> properties(KeywardConfig.Providers p, String id) {
         if ("pkcs11".equals(id)) {
             return java.util.Map.of("modules", String.join(",", p.pkcs11().modules().orElse(List.of())),
-                    "max-sessions", Integer.toString(p.pkcs11().maxSessions()));
+                    "max-sessions", Integer.toString(p.pkcs11().maxSessions()),
+                    "session-idle-timeout", p.pkcs11().sessionIdleTimeout().toString(),
+                    "pin-directory", p.pkcs11().pinDirectory().orElse(""));
         }
         return java.util.Map.of();
     }
@@ -88,6 +90,22 @@ public class ProviderSetup {
     /** The policy of docs/decisions/0004: embedded default or dev/test, or an explicit production opt-in. */
     static boolean localAllowed(boolean embeddedDatabase, LaunchMode mode, boolean allowInProduction) {
         return embeddedDatabase || mode != LaunchMode.NORMAL || allowInProduction;
+    }
+
+    /** Providers holding native or network resources (PKCS#11 sessions, HTTP clients) release them. */
+    @jakarta.annotation.PreDestroy
+    void close() {
+        for (String id : registry.ids()) {
+            registry.find(id).ifPresent(p -> {
+                if (p instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        LOG.warnf("provider %s did not close cleanly: %s", id, e.getClass().getName());
+                    }
+                }
+            });
+        }
     }
 
     public KeyProviderRegistry registry() {

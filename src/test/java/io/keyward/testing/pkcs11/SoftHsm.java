@@ -1,0 +1,204 @@
+package io.keyward.testing.pkcs11;
+
+import io.keyward.provider.pkcs11.Cryptoki;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * A real SoftHSM2 for the test JVM: its own token directory under {@code target/softhsm2} (surefire points
+ * {@code SOFTHSM2_CONF} there), a supply of initialised tokens, and a second, separate instance of the library
+ * that plays the customer's HSM console (generate, disable, enable, destroy keys), so that what keyward sees is
+ * what another program did to the token, as in production.
+ *
+ * <p>A SoftHSM2 library only sees the tokens that exist when it is initialised, and a JVM initialises it once, so
+ * every token a run may need is created up front, before any library is loaded. Each key gets a token of its own,
+ * which lets a test remove "the token" without touching other tests' keys.
+ */
+public final class SoftHsm {
+    /** Where Debian's softhsm2 package puts the library (also the path keyward's test config allows). */
+    public static final String LIBRARY = "/usr/lib/softhsm/libsofthsm2.so";
+    private static final int TOKENS = 64;
+    private static SoftHsm instance;
+
+    /** A token of this run: its label, serial and user PIN. */
+    public record Token(String label, String pin) {
+    }
+
+    /** Surefire sets this variable; one token's PIN is its value, to prove the pinEnv option. */
+    public static final String ENV_PIN = "KEYWARD_PKCS11_PIN_TEST";
+    private final Token envToken;
+    private final Path home;
+    private final List<Token> tokens = new ArrayList<>();
+    private final AtomicInteger next = new AtomicInteger();
+    private final Cryptoki console;
+    private final java.util.Map<String, Long> consoleSessions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public static synchronized SoftHsm get() {
+        if (instance == null) {
+            instance = new SoftHsm();
+        }
+        return instance;
+    }
+
+    private SoftHsm() {
+        String conf = System.getenv("SOFTHSM2_CONF");
+        if (conf == null) {
+            throw new AssertionError("SOFTHSM2_CONF is not set: run the tests through Maven (surefire sets it)");
+        }
+        if (!Files.isRegularFile(Path.of(LIBRARY))) {
+            throw new AssertionError("SoftHSM2 is not installed (" + LIBRARY + "): apt-get install -y softhsm2");
+        }
+        try {
+            home = Path.of(conf).toAbsolutePath().getParent();
+            Path tokenDir = home.resolve("tokens");
+            if (Files.exists(tokenDir)) {
+                try (Stream<Path> walk = Files.walk(tokenDir)) {
+                    walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+            Files.createDirectories(tokenDir);
+            Files.writeString(Path.of(conf), "directories.tokendir = " + tokenDir + "\nobjectstore.backend = file\n"
+                    + "log.level = ERROR\nslots.removable = true\n", StandardCharsets.UTF_8);
+            String envPin = System.getenv(ENV_PIN);
+            if (envPin != null) {
+                envToken = new Token("kw-" + ProcessHandle.current().pid() + "-env", envPin);
+                util("--init-token", "--free", "--label", envToken.label(), "--pin", envPin, "--so-pin", "so-" + envPin);
+            } else {
+                envToken = null;
+            }
+            for (int i = 0; i < TOKENS; i++) {
+                Token t = new Token("kw-" + ProcessHandle.current().pid() + "-" + i, "pin-" + i + "-" + System.nanoTime());
+                util("--init-token", "--free", "--label", t.label(), "--pin", t.pin(), "--so-pin", "so-" + t.pin());
+                tokens.add(t);
+            }
+            // The console: the same library under another path is a separate SoftHSM2 instance in this process.
+            Path copy = home.resolve("libsofthsm2-console.so");
+            Files.copy(Path.of(LIBRARY), copy, StandardCopyOption.REPLACE_EXISTING);
+            console = Cryptoki.load(copy.toString());
+        } catch (IOException e) {
+            throw new AssertionError("cannot prepare SoftHSM2: " + e, e);
+        }
+    }
+
+    private static void util(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("softhsm2-util"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new AssertionError("softhsm2-util " + args[0] + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The token whose PIN is in {@link #ENV_PIN}. */
+    public Token envToken() {
+        if (envToken == null) {
+            throw new AssertionError(ENV_PIN + " is not set: run the tests through Maven (surefire sets it)");
+        }
+        return envToken;
+    }
+
+    /** This run's SoftHSM2 directory (target/softhsm2). */
+    public Path home() {
+        return home;
+    }
+
+    /** A token no test has used yet. */
+    public Token newToken() {
+        int i = next.getAndIncrement();
+        if (i >= tokens.size()) {
+            throw new AssertionError("the run used all " + tokens.size() + " SoftHSM2 tokens; raise SoftHsm.TOKENS");
+        }
+        return tokens.get(i);
+    }
+
+    /** The token's slot as the console sees it. */
+    private long slot(Cryptoki module, Token token) {
+        for (long slot : module.slotsWithToken()) {
+            try {
+                if (module.tokenInfo(slot).label().equals(token.label())) {
+                    return slot;
+                }
+            } catch (RuntimeException absent) {
+                // a removed token
+            }
+        }
+        throw new AssertionError("token " + token.label() + " is not present");
+    }
+
+    private synchronized long consoleSession(Token token) {
+        return consoleSessions.computeIfAbsent(token.label(), l -> {
+            long slot = slot(console, token);
+            long s = console.openSession(slot, true);
+            console.login(s, slot, token.pin().toCharArray());
+            return s;
+        });
+    }
+
+    /** The customer creates a 256-bit AES key on the token, non-extractable unless asked otherwise. */
+    public long createKey(Token token, String label, boolean extractable) {
+        return console.generateAesKey(consoleSession(token), label, 32, extractable);
+    }
+
+    private long handle(Token token, String label) {
+        long[] found = console.findSecretKeys(consoleSession(token), label);
+        if (found.length != 1) {
+            throw new AssertionError("expected one key " + label + " on " + token.label() + ", found " + found.length);
+        }
+        return found[0];
+    }
+
+    /** The customer disables the key (CKA_ENCRYPT and CKA_DECRYPT false) or enables it again. */
+    public void setUsable(Token token, String label, boolean usable) {
+        console.setUsable(consoleSession(token), handle(token, label), usable);
+    }
+
+    /** The customer destroys the key object. */
+    public void destroyKey(Token token, String label) {
+        console.destroyObject(consoleSession(token), handle(token, label));
+    }
+
+    /** The token goes away: its directory is deleted by SoftHSM2's own tool, from another process. */
+    public void removeToken(Token token) {
+        try {
+            util("--delete-token", "--token", token.label());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        consoleSessions.remove(token.label());
+    }
+
+    /** keyward's own view of the module (the library at its real path). */
+    public Cryptoki keywardModule() {
+        return Cryptoki.load(LIBRARY);
+    }
+
+    /** The slot of a token as keyward's module sees it. */
+    public long keywardSlot(Token token) {
+        return slot(keywardModule(), token);
+    }
+
+    /** The console's binding, for tests that act on the token directly. */
+    public Cryptoki console() {
+        return console;
+    }
+
+    public long consoleSessionFor(Token token) {
+        return consoleSession(token);
+    }
+}
