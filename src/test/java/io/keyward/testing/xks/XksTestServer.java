@@ -192,7 +192,9 @@ public final class XksTestServer implements AutoCloseable {
                 s.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext(client)) {
                     @Override
                     public void configure(HttpsParameters params) {
-                        params.setNeedClientAuth(client != null);
+                        javax.net.ssl.SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                        ssl.setNeedClientAuth(client != null);
+                        params.setSSLParameters(ssl);
                     }
                 });
                 s.setExecutor(executor);
