@@ -1,0 +1,250 @@
+package io.keyward.provider.xks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keyward.provider.KeyUnavailableException;
+import io.keyward.provider.ProviderException;
+import io.keyward.provider.ProviderSettings;
+import io.keyward.provider.xks.XksErrors.Operation;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+
+/**
+ * Sends signed XKS proxy API requests: one JDK HTTP client per TLS configuration (HTTPS only, HTTP/1.1 as the spec
+ * requires every proxy to support), each request signed with the AWS SDK's SigV4 signer for the service
+ * {@code kms-xks-proxy} (XKS proxy API, "Appendix A"), every attempt bounded by the attempt timeout and by the
+ * operation's deadline, and retryable failures (throttling, 5xx, timeouts, refused connections) retried at most
+ * {@code maxRetries} times with jittered exponential backoff that never sleeps past the deadline.
+ */
+final class XksClient {
+    static final String SIGNING_NAME = "kms-xks-proxy";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
+    /** Headers the JDK client sets itself and refuses from callers. */
+    private static final Set<String> RESTRICTED = Set.of("host", "content-length", "connection", "expect", "upgrade");
+    private static final Pattern ERROR_NAME = Pattern.compile("[A-Za-z]{1,64}");
+    private static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final int MAX_CLIENTS = 64;
+
+    private final ProviderSettings settings;
+    private final long baseBackoffNanos;
+    private final Map<String, HttpClient> clients = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, HttpClient> eldest) {
+            return size() > MAX_CLIENTS;
+        }
+    };
+
+    XksClient(ProviderSettings settings) {
+        this.settings = settings;
+        long eighth = settings.attemptTimeout().toNanos() / 8;
+        this.baseBackoffNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(25),
+                Math.min(eighth, TimeUnit.MILLISECONDS.toNanos(250)));
+    }
+
+    /** The clock of one provider operation, which may send several requests. */
+    record Deadline(long atNanos) {
+        long remainingNanos() {
+            return atNanos - System.nanoTime();
+        }
+    }
+
+    Deadline start() {
+        return new Deadline(System.nanoTime() + settings.deadline().toNanos());
+    }
+
+    static ObjectNode object() {
+        return JSON.createObjectNode();
+    }
+
+    /** Posts {@code body} to {@code uri}, retrying what may pass; returns the JSON of a 200 answer. */
+    JsonNode post(XksKeyReference key, Map<String, String> options, Operation op, URI uri, ObjectNode body,
+            Deadline deadline) {
+        byte[] payload;
+        try {
+            payload = JSON.writeValueAsBytes(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write an XKS request", e);
+        }
+        HttpClient http = client(key, options);
+        int retries = 0;
+        while (true) {
+            try {
+                if (deadline.remainingNanos() < MIN_ATTEMPT_NANOS) {
+                    throw XksFailure.unavailableNoRetry("no answer from the XKS proxy at " + key.authority()
+                            + " within the " + settings.deadline().toMillis() + " ms deadline");
+                }
+                return attempt(http, key, options, op, uri, payload, deadline);
+            } catch (XksFailure f) {
+                if (!f.retryable() || retries >= settings.maxRetries()) {
+                    throw giveUp(f, retries);
+                }
+                long pause = backoff(retries);
+                if (deadline.remainingNanos() - pause < MIN_ATTEMPT_NANOS) {
+                    throw giveUp(f, retries);
+                }
+                sleep(pause, f, retries);
+                retries++;
+            } catch (ProviderException e) {
+                throw e;
+            } catch (RuntimeException unexpected) {
+                // A library bug must not escape the SPI, nor its message (it may quote a request): type only.
+                throw new KeyUnavailableException("calling the XKS proxy failed unexpectedly ("
+                        + unexpected.getClass().getSimpleName() + ")");
+            }
+        }
+    }
+
+    private JsonNode attempt(HttpClient http, XksKeyReference key, Map<String, String> options, Operation op,
+            URI uri, byte[] payload, Deadline deadline) {
+        long timeoutNanos = Math.min(deadline.remainingNanos(), settings.attemptTimeout().toNanos());
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofNanos(timeoutNanos))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(payload));
+        sign(key, options, uri, payload).headers().forEach((name, values) -> {
+            if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
+                values.forEach(v -> request.header(name, v));
+            }
+        });
+        CompletableFuture<HttpResponse<byte[]>> future = http.sendAsync(request.build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response;
+        try {
+            // The request timeout bounds the JDK's own wait; this bounds ours, whatever the JDK does.
+            response = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw XksFailure.unavailable("no answer from the XKS proxy at " + key.authority() + " in time");
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            throw XksErrors.fromException(e, key);
+        } catch (ExecutionException e) {
+            throw XksErrors.fromException(e.getCause() == null ? e : e.getCause(), key);
+        }
+        JsonNode json = parse(response.body());
+        if (response.statusCode() == 200) {
+            if (json == null || !json.isObject()) {
+                throw XksFailure.misconfigured("the XKS proxy at " + key.authority() + " answered " + op.name()
+                        .toLowerCase(Locale.ROOT) + " without a JSON object: is " + key.baseUri() + " an XKS proxy?");
+            }
+            return json;
+        }
+        String name = text(json, "errorName");
+        if (name != null && !ERROR_NAME.matcher(name).matches()) {
+            name = null;
+        }
+        throw XksErrors.fromAnswer(op, response.statusCode(), name, XksErrors.printable(text(json, "errorMessage")),
+                key);
+    }
+
+    private static SdkHttpRequest sign(XksKeyReference key, Map<String, String> options, URI uri, byte[] payload) {
+        SdkHttpRequest unsigned = SdkHttpRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .uri(uri)
+                .putHeader("Content-Type", "application/json")
+                .build();
+        AwsCredentialsIdentity credentials = AwsCredentialsIdentity.create(key.accessKeyId(),
+                options.get(XksKeyReference.SECRET_ACCESS_KEY));
+        SignedRequest signed = SIGNER.sign(r -> r.identity(credentials)
+                .request(unsigned)
+                .payload(ContentStreamProvider.fromByteArray(payload))
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SIGNING_NAME)
+                .putProperty(AwsV4HttpSigner.REGION_NAME, key.region()));
+        return signed.request();
+    }
+
+    private HttpClient client(XksKeyReference key, Map<String, String> options) {
+        String id = XksKeyReference.tlsKey(options);
+        synchronized (clients) {
+            HttpClient c = clients.get(id);
+            if (c == null) {
+                c = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(settings.attemptTimeout())
+                        // A proxy redirect would leave the signed host: never followed.
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .sslContext(XksTls.context(key.caPem(), key.clientCertPem(),
+                                options.get(XksKeyReference.CLIENT_KEY)))
+                        .build();
+                clients.put(id, c);
+            }
+            return c;
+        }
+    }
+
+    private static JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (java.io.IOException notJson) {
+            // A load balancer's HTML page, say: the status alone will do.
+            return null;
+        }
+    }
+
+    static String text(JsonNode json, String field) {
+        if (json == null || !json.isObject()) {
+            return null;
+        }
+        JsonNode v = json.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    private static ProviderException giveUp(XksFailure f, int retries) {
+        if (retries > 0 && f.error() instanceof KeyUnavailableException) {
+            return new KeyUnavailableException(f.error().getMessage() + " (" + (retries + 1) + " attempts)");
+        }
+        return f.error();
+    }
+
+    /** Exponential with "equal jitter": half fixed, half random, so a burst of callers spreads out. */
+    private long backoff(int retries) {
+        long cap = Math.min(TimeUnit.SECONDS.toNanos(1), baseBackoffNanos << Math.min(retries, 6));
+        return cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
+    }
+
+    private static void sleep(long nanos, XksFailure f, int retries) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw giveUp(f, retries);
+        }
+    }
+
+    static List<String> strings(JsonNode array) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        if (array != null && array.isArray()) {
+            array.forEach(v -> {
+                if (v.isTextual()) {
+                    out.add(v.asText());
+                }
+            });
+        }
+        return out;
+    }
+}

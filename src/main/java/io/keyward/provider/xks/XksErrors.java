@@ -1,0 +1,187 @@
+package io.keyward.provider.xks;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Translates XKS proxy answers and transport failures into keyward's vocabulary. The error names and statuses are the
+ * table in the XKS proxy API specification, section "Error codes" (aws/aws-kms-xksproxy-api-spec,
+ * xks_proxy_api_spec.md): a JSON body {@code {"errorName": ..., "errorMessage": ...}} with the status listed there.
+ * The name decides; the status is used only when the body names nothing keyward knows.
+ */
+final class XksErrors {
+
+    /** The XKS API an attempt called, for messages. */
+    enum Operation {
+        METADATA("read the metadata of"), ENCRYPT("encrypt with"), DECRYPT("decrypt with"),
+        HEALTH("check the health of the proxy for");
+
+        final String label;
+
+        Operation(String label) {
+            this.label = label;
+        }
+    }
+
+    private XksErrors() {
+    }
+
+    /** An HTTP answer other than 200. {@code errorMessage} is already cut to printable ASCII by the caller. */
+    static XksFailure fromAnswer(Operation op, int status, String errorName, String errorMessage, XksKeyReference key) {
+        String where = key.keyUri();
+        String detail = errorName == null ? "HTTP " + status
+                : errorName + (errorMessage == null || errorMessage.isEmpty() ? "" : ": " + errorMessage);
+        if (errorName != null) {
+            switch (errorName) {
+                case "InvalidStateException":
+                    // 400 "the specified external key or key store is disabled, deactivated or blocked"
+                    return XksFailure.revoked("external key " + where + " is disabled at the XKS proxy (" + detail
+                            + ")");
+                case "KeyNotFoundException":
+                    // 404 "the specified external key is not found"
+                    return XksFailure.revoked("external key " + where + " was not found at the XKS proxy (deleted?) ("
+                            + detail + ")");
+                case "InvalidKeyUsageException":
+                    // 400 "the specified key does not support the requested operation"
+                    return XksFailure.revoked("external key " + where + " no longer allows keyward to " + op.label
+                            + " it (" + detail + ")");
+                case "AccessDeniedException":
+                case "AuthorizationException":
+                    // 403 "the operation is not authorized based on request metadata": the customer's secondary
+                    // authorization withdrew keyward's access. (Issue 4 calls it AuthorizationException; the
+                    // spec's name is AccessDeniedException. Both are read.)
+                    return XksFailure.revoked("the XKS proxy denied keyward access to " + where + " (" + detail + ")");
+                case "AuthenticationFailedException":
+                    // 401 "invalid AWS SigV4 signature": wrong access key id, secret or region. Keyward cannot tell a
+                    // typo from a withdrawn credential, so it is a configuration error, never a revocation.
+                    return XksFailure.misconfigured("authentication failed: the XKS proxy at " + key.authority()
+                            + " rejected keyward's SigV4 signature (" + detail + "); check accessKeyId, "
+                            + "secretAccessKey and region");
+                case "InvalidCiphertextException":
+                    // 400 "the specified ciphertext, initialization vector, additional authenticated data or
+                    // authentication tag is corrupted, missing, or otherwise invalid" (Decrypt only)
+                    return op == Operation.DECRYPT
+                            ? XksFailure.invalidWrappedKey("the XKS proxy could not authenticate the wrapped key for "
+                                    + where)
+                            : XksFailure.misconfigured("the XKS proxy refused to " + op.label + " " + where + " ("
+                                    + detail + ")");
+                case "ValidationException":
+                    return XksFailure.misconfigured("the XKS proxy refused keyward's request to " + op.label + " "
+                            + where + " as invalid (" + detail + ")");
+                case "InvalidUriPathException":
+                    return XksFailure.misconfigured("the XKS proxy at " + key.authority() + " does not serve "
+                            + key.baseUri() + " (" + detail + "); check the uri path prefix");
+                case "UnsupportedOperationException":
+                    return XksFailure.misconfigured("the XKS proxy does not support the request to " + op.label + " "
+                            + where + " (" + detail + ")");
+                case "ThrottlingException":
+                    return XksFailure.unavailable("the XKS proxy is throttling keyward (" + detail + ")");
+                case "DependencyTimeoutException":
+                    return XksFailure.unavailable("the XKS proxy timed out reaching its key manager (" + detail + ")");
+                case "InternalException":
+                    return XksFailure.unavailable("the XKS proxy failed to " + op.label + " " + where + " (" + detail
+                            + ")");
+                default:
+                    break;
+            }
+        }
+        return fromStatus(op, status, detail, key);
+    }
+
+    /** No (known) error name: the spec's statuses, and plain HTTP sense for anything in front of the proxy. */
+    private static XksFailure fromStatus(Operation op, int status, String detail, XksKeyReference key) {
+        if (status == 429 || status == 408 || (status >= 500 && status != 501)) {
+            return XksFailure.unavailable("the XKS proxy at " + key.authority() + " could not " + op.label + " "
+                    + key.keyUri() + " (" + detail + ")");
+        }
+        if (status == 401) {
+            return XksFailure.misconfigured("authentication failed: the XKS proxy at " + key.authority()
+                    + " refused keyward's credentials (" + detail + ")");
+        }
+        if (status == 403) {
+            return XksFailure.revoked("the XKS proxy denied keyward access to " + key.keyUri() + " (" + detail + ")");
+        }
+        if (status == 404 && op != Operation.HEALTH) {
+            // Without an error name a 404 may be a wrong path as well as a missing key: not proof of revocation.
+            return XksFailure.misconfigured("the XKS proxy at " + key.authority() + " answered 404 for "
+                    + key.keyUri() + " without an XKS error name; check the uri path prefix and key id");
+        }
+        return XksFailure.misconfigured("the XKS proxy refused to " + op.label + " " + key.keyUri() + " (" + detail
+                + ")");
+    }
+
+    /** No answer: the exception of the JDK client, most specific cause first. */
+    static XksFailure fromException(Throwable e, XksKeyReference key) {
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable t = e; t != null && chain.size() < 16; t = t.getCause()) {
+            chain.add(t);
+        }
+        if (has(chain, InterruptedException.class)) {
+            Thread.currentThread().interrupt();
+            return XksFailure.unavailableNoRetry("interrupted while calling the XKS proxy at " + key.authority());
+        }
+        if (has(chain, HttpConnectTimeoutException.class)) {
+            return XksFailure.unavailable("cannot connect to the XKS proxy at " + key.authority() + " in time");
+        }
+        if (has(chain, HttpTimeoutException.class)) {
+            return XksFailure.unavailable("no answer from the XKS proxy at " + key.authority() + " in time");
+        }
+        if (has(chain, SSLHandshakeException.class)) {
+            // The host answered but its certificate is not trusted, not issued for this name, or it refused the
+            // client certificate: a retry gives the same answer.
+            return XksFailure.misconfigured("TLS handshake with the XKS proxy at " + key.authority() + " failed: "
+                    + "certificate not trusted or not issued for this host, or client certificate refused (set "
+                    + "'caCertificate' for a private CA, 'clientCertificate' and 'clientKey' for mutual TLS)");
+        }
+        if (has(chain, ConnectException.class)) {
+            return XksFailure.unavailable("cannot connect to the XKS proxy at " + key.authority()
+                    + " (connection refused or unreachable)");
+        }
+        if (has(chain, UnknownHostException.class)) {
+            return XksFailure.unavailable("cannot resolve the XKS proxy host " + key.host());
+        }
+        if (has(chain, SSLException.class)) {
+            return XksFailure.unavailable("TLS connection to the XKS proxy at " + key.authority() + " failed");
+        }
+        for (Throwable t : chain) {
+            if (t instanceof IOException) {
+                return XksFailure.unavailable("connection to the XKS proxy at " + key.authority() + " failed ("
+                        + t.getClass().getSimpleName() + ")");
+            }
+        }
+        return XksFailure.unavailable("calling the XKS proxy at " + key.authority() + " failed ("
+                + e.getClass().getSimpleName() + ")");
+    }
+
+    private static boolean has(List<Throwable> chain, Class<? extends Throwable> type) {
+        for (Throwable t : chain) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The spec's errorMessage is printable ASCII under 512 characters; keyward keeps 160 of them. */
+    static String printable(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        for (char c : raw.toCharArray()) {
+            if (b.length() >= 160) {
+                b.append("...");
+                break;
+            }
+            b.append(c >= 0x20 && c < 0x7f ? c : ' ');
+        }
+        return b.toString().replaceAll("\\s+", " ").trim();
+    }
+}
