@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -39,18 +38,32 @@ public final class SoftHsm {
     private final Token envToken;
     private final Path home;
     private final List<Token> tokens = new ArrayList<>();
-    private final AtomicInteger next = new AtomicInteger();
     private final Cryptoki console;
     private final java.util.Map<String, Long> consoleSessions = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public static synchronized SoftHsm get() {
-        if (instance == null) {
-            instance = new SoftHsm();
+    /**
+     * The run's shared state. @QuarkusTest classes and plain tests are loaded by different class loaders, so this
+     * class can exist twice in one JVM while the SoftHSM2 library (and its token list) exists once: the run id and
+     * the next free token live in the JVM's system properties (as strings: other libraries read them all), the one
+     * map both class loaders see, guarded by its own monitor.
+     */
+    private static final String RUN = "io.keyward.testing.softhsm.run";
+    private static final String NEXT = "io.keyward.testing.softhsm.next";
+
+    public static SoftHsm get() {
+        synchronized (System.getProperties()) {
+            if (instance == null) {
+                instance = new SoftHsm();
+            }
+            return instance;
         }
-        return instance;
     }
 
     private SoftHsm() {
+        String existing = System.getProperty(RUN);
+        boolean first = existing == null;
+        String run = first ? ProcessHandle.current().pid() + "x" + Long.toString(System.nanoTime() % 100_000, 36)
+                : existing;
         String conf = System.getenv("SOFTHSM2_CONF");
         if (conf == null) {
             throw new AssertionError("SOFTHSM2_CONF is not set: run the tests through Maven (surefire sets it)");
@@ -61,29 +74,34 @@ public final class SoftHsm {
         try {
             home = Path.of(conf).toAbsolutePath().getParent();
             Path tokenDir = home.resolve("tokens");
-            if (Files.exists(tokenDir)) {
-                try (Stream<Path> walk = Files.walk(tokenDir)) {
-                    walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
-            Files.createDirectories(tokenDir);
-            Files.writeString(Path.of(conf), "directories.tokendir = " + tokenDir + "\nobjectstore.backend = file\n"
-                    + "log.level = ERROR\nslots.removable = true\n", StandardCharsets.UTF_8);
             String envPin = System.getenv(ENV_PIN);
-            if (envPin != null) {
-                envToken = new Token("kw-" + ProcessHandle.current().pid() + "-env", envPin);
-                util("--init-token", "--free", "--label", envToken.label(), "--pin", envPin, "--so-pin", "so-" + envPin);
-            } else {
-                envToken = null;
-            }
+            envToken = envPin == null ? null : new Token("kw-" + run + "-env", envPin);
             for (int i = 0; i < TOKENS; i++) {
-                Token t = new Token("kw-" + ProcessHandle.current().pid() + "-" + i, "pin-" + i + "-" + System.nanoTime());
-                util("--init-token", "--free", "--label", t.label(), "--pin", t.pin(), "--so-pin", "so-" + t.pin());
-                tokens.add(t);
+                tokens.add(new Token("kw-" + run + "-" + i, "pin-" + i + "-" + run));
+            }
+            if (first) {
+                if (Files.exists(tokenDir)) {
+                    try (Stream<Path> walk = Files.walk(tokenDir)) {
+                        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
+                Files.createDirectories(tokenDir);
+                Files.writeString(Path.of(conf), "directories.tokendir = " + tokenDir + "\nobjectstore.backend = file\n"
+                        + "log.level = ERROR\nslots.removable = true\n", StandardCharsets.UTF_8);
+                if (envToken != null) {
+                    util("--init-token", "--free", "--label", envToken.label(), "--pin", envPin, "--so-pin", "so-" + envPin);
+                }
+                for (Token t : tokens) {
+                    util("--init-token", "--free", "--label", t.label(), "--pin", t.pin(), "--so-pin", "so-" + t.pin());
+                }
+                System.setProperty(RUN, run);
             }
             // The console: the same library under another path is a separate SoftHSM2 instance in this process.
+            // Copied once per run: overwriting a library that is already mapped would corrupt it.
             Path copy = home.resolve("libsofthsm2-console.so");
-            Files.copy(Path.of(LIBRARY), copy, StandardCopyOption.REPLACE_EXISTING);
+            if (first) {
+                Files.copy(Path.of(LIBRARY), copy, StandardCopyOption.REPLACE_EXISTING);
+            }
             console = Cryptoki.load(copy.toString());
         } catch (IOException e) {
             throw new AssertionError("cannot prepare SoftHSM2: " + e, e);
@@ -120,7 +138,11 @@ public final class SoftHsm {
 
     /** A token no test has used yet. */
     public Token newToken() {
-        int i = next.getAndIncrement();
+        int i;
+        synchronized (System.getProperties()) {
+            i = Integer.parseInt(System.getProperty(NEXT, "0"));
+            System.setProperty(NEXT, Integer.toString(i + 1));
+        }
         if (i >= tokens.size()) {
             throw new AssertionError("the run used all " + tokens.size() + " SoftHSM2 tokens; raise SoftHsm.TOKENS");
         }
