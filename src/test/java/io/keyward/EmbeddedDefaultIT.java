@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the local provider, write a bootstrap token, and run the README's story end to end.
  */
 @QuarkusIntegrationTest
-@QuarkusTestResource(EmbeddedDefaultIT.FreshDataDir.class)
+@QuarkusTestResource(value = EmbeddedDefaultIT.FreshDataDir.class, restrictToAnnotatedClass = true)
 class EmbeddedDefaultIT {
     static final Path DATA = Path.of("target/it-data").toAbsolutePath();
 

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * process than keyward, as a customer's HSM console would: keyward sees the change through the token alone.
  */
 @QuarkusIntegrationTest
-@QuarkusTestResource(Pkcs11PackagedIT.TokenAndDataDir.class)
+@QuarkusTestResource(value = Pkcs11PackagedIT.TokenAndDataDir.class, restrictToAnnotatedClass = true)
 class Pkcs11PackagedIT {
     static final Path DATA = Path.of("target/it-pkcs11-data").toAbsolutePath();
     static SoftHsm.Token token;
