@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -139,6 +140,17 @@ public interface KeywardConfig {
              * Secret, say). Unset: {@code pinFile} is refused.
              */
             Optional<String> pinDirectory();
+
+            /**
+             * Which tenants may use which token: {@code token-tenants.<token label>=<tenant>,<tenant>}, {@code *} for
+             * every tenant, and the label {@code *} for every token. A token no entry covers can be used by nobody,
+             * so one tenant can never point keyward at another customer's token.
+             */
+            Map<String, String> tokenTenants();
+
+            /** Most PKCS#11 calls in flight at once (each holds a thread while the library works). */
+            @WithDefault("64")
+            int maxConcurrentCalls();
         }
 
         interface Local {

@@ -79,10 +79,14 @@ public class ProviderSetup {
     /** Operator settings that only one provider reads, passed through {@link ProviderSettings#properties()}. */
     static java.util.Map<String, String> properties(KeywardConfig.Providers p, String id) {
         if ("pkcs11".equals(id)) {
-            return java.util.Map.of("modules", String.join(",", p.pkcs11().modules().orElse(List.of())),
+            java.util.Map<String, String> props = new java.util.HashMap<>(java.util.Map.of(
+                    "modules", String.join(",", p.pkcs11().modules().orElse(List.of())),
                     "max-sessions", Integer.toString(p.pkcs11().maxSessions()),
                     "session-idle-timeout", p.pkcs11().sessionIdleTimeout().toString(),
-                    "pin-directory", p.pkcs11().pinDirectory().orElse(""));
+                    "pin-directory", p.pkcs11().pinDirectory().orElse(""),
+                    "max-concurrent-calls", Integer.toString(p.pkcs11().maxConcurrentCalls())));
+            p.pkcs11().tokenTenants().forEach((token, tenants) -> props.put("token-tenants." + token, tenants));
+            return props;
         }
         return java.util.Map.of();
     }

@@ -21,6 +21,14 @@ public interface Cryptoki {
      * @param keyType      {@code CKA_KEY_TYPE}
      * @param valueLength  {@code CKA_VALUE_LEN} in bytes
      */
+    /** {@code C_GetSessionInfo}: the slot of a session and its state ({@code CKS_*}). */
+    record SessionInfo(long slot, long state) {
+        /** Whether the normal user is logged in ({@code CKS_RO_USER_FUNCTIONS} or {@code CKS_RW_USER_FUNCTIONS}). */
+        public boolean userLoggedIn() {
+            return state == 1 || state == 3;
+        }
+    }
+
     record KeyAttributes(long keyType, long valueLength, boolean encrypt, boolean decrypt, boolean sensitive,
             boolean extractable) {
     }
@@ -40,6 +48,8 @@ public interface Cryptoki {
     long openSession(long slot, boolean readWrite);
 
     void closeSession(long session);
+
+    SessionInfo sessionInfo(long session);
 
     /**
      * Sessions this process has open on {@code slot} through this module: the token's own count
@@ -76,6 +86,9 @@ public interface Cryptoki {
     void setUsable(long session, long key, boolean usable);
 
     void destroyObject(long session, long key);
+
+    /** {@code C_Logout}: logs the whole application out of the token, as an HSM restart or failover does. */
+    void logout(long session);
 
     /** {@code C_GetAttributeValue(CKA_VALUE)}: fails with {@code CKR_ATTRIBUTE_SENSITIVE} on a proper KEK. */
     byte[] readKeyValue(long session, long key);

@@ -31,6 +31,9 @@ import java.util.concurrent.ConcurrentMap;
 final class JdkCryptoki implements Cryptoki {
     private static final String PKG = "sun.security.pkcs11.wrapper.";
     private static final ConcurrentMap<String, JdkCryptoki> LOADED = new ConcurrentHashMap<>();
+    /** What C_CloseSession may answer for a session that no longer exists. */
+    private static final java.util.Set<Long> GONE = java.util.Set.of(Ck.CKR_SESSION_HANDLE_INVALID,
+            Ck.CKR_SESSION_CLOSED, Ck.CKR_TOKEN_NOT_PRESENT, Ck.CKR_DEVICE_REMOVED);
 
     private final String libraryPath;
     private final Object pkcs11;
@@ -94,12 +97,25 @@ final class JdkCryptoki implements Cryptoki {
     public void closeSession(long session) {
         try {
             call("C_CloseSession", Api.get().closeSession, session);
-        } finally {
-            // Closed or already invalid: either way the library no longer counts it.
-            Long slot = sessionSlot.remove(session);
-            if (slot != null) {
-                sessionsPerSlot.get(slot).decrementAndGet();
+        } catch (CryptokiException e) {
+            if (!GONE.contains(e.code())) {
+                throw e; // still counted: the library may well hold the session
             }
+        }
+        // Closed, or already gone with its token: either way the library no longer holds it.
+        Long slot = sessionSlot.remove(session);
+        if (slot != null) {
+            sessionsPerSlot.get(slot).decrementAndGet();
+        }
+    }
+
+    @Override
+    public SessionInfo sessionInfo(long session) {
+        Object info = call("C_GetSessionInfo", Api.get().getSessionInfo, session);
+        try {
+            return new SessionInfo(Api.get().sessionSlot.getLong(info), Api.get().sessionState.getLong(info));
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(Api.EXPORT_HINT);
         }
     }
 
@@ -207,6 +223,11 @@ final class JdkCryptoki implements Cryptoki {
     }
 
     @Override
+    public void logout(long session) {
+        call("C_Logout", Api.get().logout, session);
+    }
+
+    @Override
     public byte[] readKeyValue(long session, long key) {
         Api api = Api.get();
         Object[] template = attributes(api.attr(Ck.CKA_VALUE));
@@ -273,10 +294,10 @@ final class JdkCryptoki implements Cryptoki {
         private static volatile Api instance;
 
         final Class<?> initArgs, attribute, pkcs11Exception;
-        final Field initArgsFlags, tokenLabel, tokenSerial, tokenFlags, tokenSessionCount, attrValue;
-        final Method getInstance, getSlotList, getTokenInfo, openSession, closeSession, login, findInit, find, findFinal,
+        final Field initArgsFlags, tokenLabel, tokenSerial, tokenFlags, tokenSessionCount, sessionSlot, sessionState, attrValue;
+        final Method getInstance, getSlotList, getTokenInfo, getSessionInfo, openSession, closeSession, login, findInit, find, findFinal,
                 getAttributeValue, setAttributeValue, encryptInit, encrypt, decryptInit, decrypt, generateKey,
-                destroyObject, errorCode;
+                destroyObject, logout, errorCode;
         final Constructor<?> attrType, attrBool, attrLong, attrObject, mechanismPlain, mechanismGcm, gcmParams;
 
         static Api get() {
@@ -312,10 +333,14 @@ final class JdkCryptoki implements Cryptoki {
                 tokenSerial = tokenInfo.getField("serialNumber");
                 tokenFlags = tokenInfo.getField("flags");
                 tokenSessionCount = tokenInfo.getField("ulSessionCount");
+                Class<?> sessionInfo = Class.forName(PKG + "CK_SESSION_INFO");
+                sessionSlot = sessionInfo.getField("slotID");
+                sessionState = sessionInfo.getField("state");
                 attrValue = attribute.getField("pValue");
                 getInstance = p11.getMethod("getInstance", String.class, String.class, initArgs, boolean.class);
                 getSlotList = p11.getMethod("C_GetSlotList", boolean.class);
                 getTokenInfo = p11.getMethod("C_GetTokenInfo", long.class);
+                getSessionInfo = p11.getMethod("C_GetSessionInfo", long.class);
                 openSession = p11.getMethod("C_OpenSession", long.class, long.class, Object.class, notify);
                 closeSession = p11.getMethod("C_CloseSession", long.class);
                 login = p11.getMethod("C_Login", long.class, long.class, char[].class);
@@ -332,6 +357,7 @@ final class JdkCryptoki implements Cryptoki {
                         long.class, byte[].class, int.class, int.class);
                 generateKey = p11.getMethod("C_GenerateKey", long.class, mech, attrs);
                 destroyObject = p11.getMethod("C_DestroyObject", long.class, long.class);
+                logout = p11.getMethod("C_Logout", long.class);
                 errorCode = pkcs11Exception.getMethod("getErrorCode");
                 attrType = attribute.getConstructor(long.class);
                 attrBool = attribute.getConstructor(long.class, boolean.class);

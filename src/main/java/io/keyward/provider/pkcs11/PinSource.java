@@ -12,13 +12,13 @@ import java.util.regex.Pattern;
 
 /**
  * Where the user PIN of a token comes from: the {@code pin} option (a secret keyward stores sealed), an environment
- * variable named {@code KEYWARD_PKCS11_PIN_*} ({@code pinEnv}), or a file under the operator's
- * {@code keyward.providers.pkcs11.pin-directory} ({@code pinFile}). The last two are restricted because C_Login
- * sends the PIN to the token, which for a network HSM is the customer's machine: a tenant must not be able to make
- * keyward send it any other secret of the pod.
+ * variable ({@code pinEnv}), or a file in the operator's {@code keyward.providers.pkcs11.pin-directory}
+ * ({@code pinFile}). The last two are bound by name to one token, because C_Login sends the PIN to the token, which
+ * for a network HSM is the customer's machine: a tenant must not be able to make keyward send another token's PIN,
+ * or any other secret of the pod, to a token it controls.
  */
 sealed interface PinSource {
-    Pattern ENV_NAME = Pattern.compile("KEYWARD_PKCS11_PIN_[A-Z0-9_]{1,64}");
+    Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,31}");
 
     /** A fresh copy of the PIN; the caller zeroes it. */
     char[] read();
@@ -68,8 +68,13 @@ sealed interface PinSource {
         }
     }
 
-    /** Parses the PIN options; exactly one of {@code pin}, {@code pinEnv}, {@code pinFile}. */
-    static PinSource from(Map<String, String> options, String pinDirectory) {
+    /**
+     * Parses the PIN options; exactly one of {@code pin}, {@code pinEnv}, {@code pinFile}. A reference names the
+     * token it is for, so it can only ever be sent to that token (whose use the operator assigns to tenants):
+     * {@code pinEnv} must be {@code KEYWARD_PKCS11_PIN_<TOKEN LABEL>} (upper case, other characters as {@code _}),
+     * {@code pinFile} must be {@code <pin-directory>/<token label>}.
+     */
+    static PinSource from(Map<String, String> options, String pinDirectory, String tokenLabel) {
         String pin = options.get("pin");
         String env = options.get("pinEnv");
         String file = options.get("pinFile");
@@ -84,9 +89,10 @@ sealed interface PinSource {
             return new Inline(pin);
         }
         if (env != null) {
-            if (!ENV_NAME.matcher(env).matches()) {
-                throw new KeyMisconfiguredException("pkcs11 option pinEnv must name a variable KEYWARD_PKCS11_PIN_<NAME> "
-                        + "(A-Z, 0-9, _)");
+            String expected = envName(tokenLabel);
+            if (!env.equals(expected)) {
+                throw new KeyMisconfiguredException("pkcs11 option pinEnv for token '" + tokenLabel + "' must be "
+                        + expected);
             }
             return new Env(env);
         }
@@ -94,12 +100,24 @@ sealed interface PinSource {
             throw new KeyMisconfiguredException("pkcs11 option pinFile is not allowed on this deployment: the operator "
                     + "has not set keyward.providers.pkcs11.pin-directory");
         }
-        Path dir = Path.of(pinDirectory).toAbsolutePath().normalize();
-        Path p = Path.of(file);
-        if (!p.isAbsolute() || !p.normalize().equals(p) || !p.startsWith(dir) || p.equals(dir)) {
-            throw new KeyMisconfiguredException("pkcs11 option pinFile must be an absolute path inside the operator's "
-                    + "PIN directory " + dir);
+        if (!FILE_NAME.matcher(tokenLabel).matches()) {
+            throw new KeyMisconfiguredException("pkcs11 option pinFile needs a token label of letters, digits, '.', "
+                    + "'_' and '-' (it names the file); use pin or pinEnv");
         }
-        return new File(p);
+        Path expected = Path.of(pinDirectory).toAbsolutePath().normalize().resolve(tokenLabel);
+        if (!Path.of(file).equals(expected)) {
+            throw new KeyMisconfiguredException("pkcs11 option pinFile for token '" + tokenLabel + "' must be "
+                    + expected);
+        }
+        return new File(expected);
+    }
+
+    /** The only environment variable that may hold the PIN of {@code tokenLabel}. */
+    static String envName(String tokenLabel) {
+        StringBuilder b = new StringBuilder("KEYWARD_PKCS11_PIN_");
+        for (char c : tokenLabel.toCharArray()) {
+            b.append(c < 128 && Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
+        }
+        return b.toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.keyward.provider.pkcs11;
 
+import io.keyward.provider.CallContext;
 import io.keyward.provider.KeyMisconfiguredException;
 import io.keyward.provider.KeyProvider;
 import io.keyward.provider.KeyRevokedException;
@@ -9,23 +10,30 @@ import io.keyward.provider.ProviderException;
 import io.keyward.provider.ProviderSettings;
 import io.keyward.provider.WrappedKeyInvalidException;
 
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Hold Your Own Key on an HSM over PKCS#11: the KEK is a non-extractable AES key on the customer's token, and every
@@ -33,46 +41,48 @@ import java.util.function.Function;
  * AAD. The wrapped form is {@code 0x01 | iv (12) | ciphertext | tag (16)}.
  *
  * <p>Outcomes (PKCS#11 v2.40 section 5.1 return values): a key that is disabled ({@code CKA_ENCRYPT}/
- * {@code CKA_DECRYPT} false: {@code CKR_KEY_FUNCTION_NOT_PERMITTED}) or gone (not found by label), and a token
- * that is no longer present, are <b>revoked</b>; a wrong PIN, a missing mechanism or an extractable key are
- * <b>misconfigured</b>; anything else the library reports is <b>unavailable</b> and retried within the deadline.
- * An unexplained failure is diagnosed before it is classified: is the token still there, is the key still there
- * and usable, and (for an unwrap) does the key still decrypt its own output? Only then is a failed unwrap blamed
- * on the wrapped bytes, so tampering can never revoke a tenant and a broken HSM is never taken for tampering.
+ * {@code CKA_DECRYPT} false: {@code CKR_KEY_FUNCTION_NOT_PERMITTED}) or gone (not found by label from a logged-in
+ * session), and a token that is no longer present, are <b>revoked</b>; a wrong PIN, a missing mechanism, an
+ * extractable key or a token not assigned to the tenant are <b>misconfigured</b>; anything else the library reports
+ * is <b>unavailable</b> and retried within the deadline. An unexplained failure is diagnosed before it is
+ * classified: is the token still there, is the key, and (for an unwrap) does the key still decrypt its own output?
+ * Only then is a failed unwrap blamed on the wrapped bytes, so tampering can never revoke a tenant and a broken HSM
+ * is never taken for tampering.
  *
- * <p>PKCS#11 calls block in native code and cannot be interrupted, so each attempt runs on a provider thread and
- * the caller waits at most its attempt timeout; a stuck call keeps its session until the library returns.
+ * <p>PKCS#11 calls block in native code and cannot be interrupted, so each attempt runs on a bounded pool of provider
+ * threads and the caller waits at most its attempt timeout; a stuck call keeps its session until the library
+ * returns, and when every provider thread is stuck new calls are refused at once as unavailable.
  */
 public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
     public static final String ID = "pkcs11";
     private static final byte FORMAT = 1;
     private static final int IV = 12;
     private static final int TAG = 16;
+    /** A DEK is 32 bytes; anything much longer is not ours, and is refused before it reaches the token. */
+    private static final int MAX_WRAPPED = 1 + IV + 64 + TAG;
     private static final Set<String> OPTIONS = Set.of("module", "pin", "pinEnv", "pinFile");
-    /** What a slot answers when its token was removed (SoftHSM2 says CKR_GENERAL_ERROR). */
-    private static final Set<Long> TOKEN_ABSENT = Set.of(Ck.CKR_TOKEN_NOT_PRESENT, Ck.CKR_TOKEN_NOT_RECOGNIZED,
-            Ck.CKR_DEVICE_REMOVED, Ck.CKR_SLOT_ID_INVALID, Ck.CKR_GENERAL_ERROR);
     private static final Set<Long> PIN_REFUSED = Set.of(Ck.CKR_PIN_INCORRECT, Ck.CKR_PIN_INVALID, Ck.CKR_PIN_LEN_RANGE,
             Ck.CKR_PIN_EXPIRED, Ck.CKR_PIN_LOCKED, Ck.CKR_USER_PIN_NOT_INITIALIZED);
     private static final Set<Long> NOT_SUPPORTED = Set.of(Ck.CKR_MECHANISM_INVALID, Ck.CKR_MECHANISM_PARAM_INVALID,
             Ck.CKR_KEY_TYPE_INCONSISTENT, Ck.CKR_KEY_SIZE_RANGE);
+    /** Failures after which no idle session of the token can be trusted (its login is gone). */
+    private static final Set<Long> LOGIN_LOST = Set.of(Ck.CKR_USER_NOT_LOGGED_IN, Ck.CKR_SESSION_HANDLE_INVALID,
+            Ck.CKR_SESSION_CLOSED, Ck.CKR_DEVICE_REMOVED, Ck.CKR_TOKEN_NOT_PRESENT);
 
     private final ProviderSettings settings;
-    private final Set<String> modules;
-    private final String pinDirectory;
-    private final int maxSessions;
-    private final long idleNanos;
+    private final Pkcs11Settings config;
     private final Function<String, Cryptoki> loader;
-    private final ConcurrentMap<TokenRef, Token> tokens = new ConcurrentHashMap<>();
-    private final ExecutorService calls;
+    private final ConcurrentMap<TokenRef, TokenAccess> tokens = new ConcurrentHashMap<>();
+    private final ThreadPoolExecutor calls;
+    private final ScheduledExecutorService housekeeping;
     private final SecureRandom random = new SecureRandom();
-    private final byte[] pinSalt = salt(random);
+    private final byte[] pinSalt = new byte[32];
 
     /**
      * A token as reached with one PIN. Sessions are pooled per PIN as well as per token: a pooled session is
      * already logged in, so sharing it across PINs would let a tenant with a wrong PIN use another tenant's login.
      */
-    private record TokenRef(String module, String label, String serial, String pinIdentity) {
+    record TokenRef(String module, String label, String serial, String pinIdentity) {
     }
 
     private record Target(TokenRef token, String object, PinSource pin) {
@@ -89,73 +99,6 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
         byte[] run(Cryptoki module, long session, long key);
     }
 
-    /** One token as this provider found it: its slot, its sessions and the key handles found on it. */
-    private final class Token {
-        final TokenRef ref;
-        final Cryptoki module;
-        final ConcurrentMap<String, Long> handles = new ConcurrentHashMap<>();
-        volatile TokenSessions sessions;
-
-        Token(TokenRef ref, Cryptoki module) {
-            this.ref = ref;
-            this.module = module;
-        }
-
-        synchronized TokenSessions sessions() {
-            if (sessions == null) {
-                sessions = new TokenSessions(module, locate(), maxSessions, idleNanos);
-            }
-            return sessions;
-        }
-
-        synchronized void forgetSlot(TokenSessions stale) {
-            if (sessions == stale) {
-                sessions = null;
-                handles.clear();
-                stale.close();
-            }
-        }
-
-        /**
-         * The slot holding this token now; revoked if no slot does. A slot that cannot be read for another reason
-         * than an absent token leaves the question open (a library failure, retried), unless the token is found.
-         */
-        long locate() {
-            Long found = null;
-            CryptokiException undecided = null;
-            for (long slot : module.slotsWithToken()) {
-                Cryptoki.TokenInfo info;
-                try {
-                    info = module.tokenInfo(slot);
-                } catch (CryptokiException e) {
-                    if (!TOKEN_ABSENT.contains(e.code())) {
-                        undecided = e;
-                    }
-                    continue;
-                }
-                if (matches(info)) {
-                    if (found != null) {
-                        throw new KeyMisconfiguredException("two tokens are labelled '" + ref.label()
-                                + "'; add serial=<token serial> to the key URI");
-                    }
-                    found = slot;
-                }
-            }
-            if (found != null) {
-                return found;
-            }
-            if (undecided != null) {
-                throw undecided;
-            }
-            throw new KeyRevokedException("token '" + ref.label() + "' is not present in the PKCS#11 module");
-        }
-
-        boolean matches(Cryptoki.TokenInfo info) {
-            return info.initialized() && info.label().equals(ref.label())
-                    && (ref.serial() == null || ref.serial().equals(info.serial()));
-        }
-    }
-
     public Pkcs11Provider(ProviderSettings settings) {
         this(settings, Cryptoki::load);
     }
@@ -163,22 +106,21 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
     /** With another way to reach a module: tests put a fault-injecting {@link Cryptoki} in front of a real token. */
     public Pkcs11Provider(ProviderSettings settings, Function<String, Cryptoki> loader) {
         this.settings = settings;
+        this.config = Pkcs11Settings.from(settings);
         this.loader = loader;
-        this.modules = new LinkedHashSet<>();
-        for (String m : settings.property("modules", "").split(",")) {
-            if (!m.isBlank()) {
-                modules.add(m.strip());
-            }
-        }
-        this.pinDirectory = settings.property("pin-directory", "");
-        this.maxSessions = Integer.parseInt(settings.property("max-sessions", "16"));
-        this.idleNanos = java.time.Duration.parse(settings.property("session-idle-timeout", "PT60S")).toNanos();
+        random.nextBytes(pinSalt);
         AtomicInteger n = new AtomicInteger();
-        this.calls = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "keyward-pkcs11-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.calls = new ThreadPoolExecutor(0, config.maxConcurrentCalls(), 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> daemon(r, "keyward-pkcs11-" + n.incrementAndGet()));
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "keyward-pkcs11-sessions"));
+        long every = Math.max(TimeUnit.MILLISECONDS.toNanos(250), config.idleNanos() / 2);
+        housekeeping.scheduleWithFixedDelay(this::trimIdleSessions, every, every, TimeUnit.NANOSECONDS);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     @Override
@@ -205,50 +147,68 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
                         + "'; it takes module and one of pin, pinEnv, pinFile");
             }
         }
-        if (modules.isEmpty()) {
-            throw new KeyMisconfiguredException("no PKCS#11 module is allowed on this deployment; the operator lists "
-                    + "them in keyward.providers.pkcs11.modules");
+        String module = config.module(options.get("module"));
+        if (!config.tokenAssigned(uri.token())) {
+            throw new KeyMisconfiguredException("token '" + uri.token() + "' is not assigned to any tenant on this "
+                    + "deployment; the operator assigns tokens in keyward.providers.pkcs11.token-tenants");
         }
-        String module = options.get("module");
-        if (module == null) {
-            if (modules.size() != 1) {
-                throw new KeyMisconfiguredException("pkcs11 needs the option module, one of " + modules);
-            }
-            module = modules.iterator().next();
-        } else if (!modules.contains(module)) {
-            throw new KeyMisconfiguredException("PKCS#11 module '" + module + "' is not allowed on this deployment; "
-                    + "allowed: " + modules);
-        }
-        PinSource pin = PinSource.from(options, pinDirectory);
+        PinSource pin = PinSource.from(options, config.pinDirectory(), uri.token());
         return new Target(new TokenRef(module, uri.token(), uri.serial(), pinIdentity(pin)), uri.object(), pin);
-    }
-
-    private static byte[] salt(SecureRandom random) {
-        byte[] b = new byte[32];
-        random.nextBytes(b);
-        return b;
     }
 
     /** Tells PINs apart without keeping them: a keyed hash of an inline PIN, the name of an env var or file. */
     private String pinIdentity(PinSource pin) {
         if (pin instanceof PinSource.Inline inline) {
             try {
-                javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-                mac.init(new javax.crypto.spec.SecretKeySpec(pinSalt, "HmacSHA256"));
-                return "pin:" + java.util.HexFormat.of().formatHex(
-                        mac.doFinal(inline.pin().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            } catch (java.security.GeneralSecurityException e) {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(pinSalt, "HmacSHA256"));
+                return "pin:" + HexFormat.of().formatHex(mac.doFinal(inline.pin().getBytes(StandardCharsets.UTF_8)));
+            } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
         }
         return pin.toString();
     }
 
+    /** The operator's token assignment, checked on every call against the tenant the key service names. */
+    private void authorize(Target target) {
+        String tenant = CallContext.current().tenantId();
+        if (!config.tokenAllowedFor(target.token().label(), tenant)) {
+            throw new KeyMisconfiguredException("token '" + target.token().label() + "' is not assigned to tenant '"
+                    + tenant + "' on this deployment (keyward.providers.pkcs11.token-tenants)");
+        }
+    }
+
     @Override
     public byte[] wrap(KeySpec spec, byte[] dataKey, byte[] aad) {
+        return wrap(spec, dataKey, aad, deadline());
+    }
+
+    @Override
+    public byte[] unwrap(KeySpec spec, byte[] wrapped, byte[] aad) {
+        return unwrap(spec, wrapped, aad, deadline());
+    }
+
+    @Override
+    public void check(KeySpec spec) {
+        long deadline = deadline(); // one budget for both halves of the round trip
+        byte[] probe = new byte[32];
+        random.nextBytes(probe);
+        byte[] aad = "keyward pkcs11 check".getBytes(StandardCharsets.US_ASCII);
+        byte[] back = unwrap(spec, wrap(spec, probe, aad, deadline), aad, deadline);
+        if (!MessageDigest.isEqual(probe, back)) {
+            throw new KeyUnavailableException("the token returned other bytes than it was given");
+        }
+    }
+
+    private long deadline() {
+        return System.nanoTime() + settings.deadline().toNanos();
+    }
+
+    private byte[] wrap(KeySpec spec, byte[] dataKey, byte[] aad, long deadline) {
         byte[] iv = new byte[IV];
         random.nextBytes(iv);
-        byte[] sealed = execute(spec, false, (m, s, k) -> m.encryptAesGcm(s, k, iv, aad, dataKey));
+        byte[] sealed = execute(spec, deadline, false, (m, s, k) -> m.encryptAesGcm(s, k, iv, aad, dataKey));
         byte[] out = new byte[1 + IV + sealed.length];
         out[0] = FORMAT;
         System.arraycopy(iv, 0, out, 1, IV);
@@ -256,36 +216,24 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
         return out;
     }
 
-    @Override
-    public byte[] unwrap(KeySpec spec, byte[] wrapped, byte[] aad) {
-        if (wrapped.length < 1 + IV + TAG + 1 || wrapped[0] != FORMAT) {
+    private byte[] unwrap(KeySpec spec, byte[] wrapped, byte[] aad, long deadline) {
+        if (wrapped.length < 1 + IV + TAG + 1 || wrapped.length > MAX_WRAPPED || wrapped[0] != FORMAT) {
             throw new WrappedKeyInvalidException("not a pkcs11 wrapped key of format 1");
         }
         byte[] iv = Arrays.copyOfRange(wrapped, 1, 1 + IV);
         byte[] sealed = Arrays.copyOfRange(wrapped, 1 + IV, wrapped.length);
-        return execute(spec, true, (m, s, k) -> m.decryptAesGcm(s, k, iv, aad, sealed));
-    }
-
-    @Override
-    public void check(KeySpec spec) {
-        byte[] probe = new byte[32];
-        random.nextBytes(probe);
-        byte[] aad = "keyward pkcs11 check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] back = unwrap(spec, wrap(spec, probe, aad), aad);
-        if (!MessageDigest.isEqual(probe, back)) {
-            throw new KeyUnavailableException("the token returned other bytes than it was given");
-        }
+        return execute(spec, deadline, true, (m, s, k) -> m.decryptAesGcm(s, k, iv, aad, sealed));
     }
 
     /** Sessions this provider holds open on all tokens (for tests and metrics). */
     public int openSessions() {
-        return tokens.values().stream().map(t -> t.sessions).filter(java.util.Objects::nonNull)
+        return tokens.values().stream().map(TokenAccess::sessionsIfOpen).filter(java.util.Objects::nonNull)
                 .mapToInt(TokenSessions::openSessions).sum();
     }
 
-    private byte[] execute(KeySpec spec, boolean unwrap, Operation op) {
+    private byte[] execute(KeySpec spec, long deadline, boolean unwrap, Operation op) {
         Target target = target(spec.keyUri(), spec.options());
-        long deadline = System.nanoTime() + settings.deadline().toNanos();
+        authorize(target);
         String last = "no attempt finished";
         for (int attempt = 0; ; attempt++) {
             long remaining = deadline - System.nanoTime();
@@ -294,11 +242,18 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
                         + settings.deadline().toMillis() + " ms: " + last);
             }
             long budget = Math.min(settings.attemptTimeout().toNanos(), remaining);
-            Future<byte[]> call = calls.submit(() -> attempt(target, unwrap, op, budget));
+            CompletableFuture<byte[]> call;
+            try {
+                call = CompletableFuture.supplyAsync(() -> attempt(target, unwrap, op, budget), calls);
+            } catch (RejectedExecutionException e) {
+                throw new KeyUnavailableException("all " + config.maxConcurrentCalls()
+                        + " PKCS#11 call threads are busy (is the HSM hanging?)");
+            }
             try {
                 return call.get(budget, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                last = "an attempt took longer than " + settings.attemptTimeout().toMillis() + " ms";
+                call.thenAccept(late -> Arrays.fill(late, (byte) 0)); // a late key must not linger
+                last = "an attempt took longer than " + TimeUnit.NANOSECONDS.toMillis(budget) + " ms";
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof ProviderException p) {
@@ -323,7 +278,7 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
     }
 
     private byte[] attempt(Target target, boolean unwrap, Operation op, long budgetNanos) {
-        Token token = token(target.token());
+        TokenAccess token = token(target.token());
         TokenSessions sessions;
         try {
             sessions = token.sessions();
@@ -335,6 +290,8 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
             session = sessions.borrow(target.pin()::read, budgetNanos);
         } catch (CryptokiException e) {
             if (PIN_REFUSED.contains(e.code())) {
+                tokens.remove(target.token(), token); // nothing pooled for a PIN the token refused
+                token.close();
                 throw new KeyMisconfiguredException("token '" + target.token().label() + "' refused the PIN ("
                         + e.codeName() + ")");
             }
@@ -343,7 +300,7 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
         boolean healthy = true;
         CryptokiException failure;
         try {
-            long key = keyHandle(token, session, target.object());
+            long key = token.keyHandle(session, target.object());
             return op.run(token.module, session, key);
         } catch (CryptokiException e) {
             if (e.code() == Ck.CKR_KEY_FUNCTION_NOT_PERMITTED) {
@@ -364,6 +321,9 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
             // Given back before diagnosing, which needs a session of its own (the pool may hold only one).
             sessions.release(session, healthy);
         }
+        if (LOGIN_LOST.contains(failure.code())) {
+            sessions.discardIdle(); // login is per application: if one session lost it, all did
+        }
         return diagnoseThenRetry(token, sessions, target, failure, unwrap);
     }
 
@@ -371,19 +331,16 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
      * After a failure PKCS#11 does not explain: revoked if the token or the key is gone or disabled; for an unwrap,
      * wrapped-key-invalid if the key demonstrably still decrypts; otherwise worth another attempt.
      */
-    private byte[] diagnoseThenRetry(Token token, TokenSessions sessions, Target target, CryptokiException failure,
-            boolean unwrap) {
+    private byte[] diagnoseThenRetry(TokenAccess token, TokenSessions sessions, Target target,
+            CryptokiException failure, boolean unwrap) {
         boolean present;
         try {
-            present = token.matches(token.module.tokenInfo(sessions.slot()));
+            present = token.presentIn(sessions.slot());
         } catch (CryptokiException e) {
-            if (!TOKEN_ABSENT.contains(e.code())) {
-                throw new Retryable(failure.codeName() + ", then " + e.codeName());
-            }
-            present = false;
+            throw new Retryable(failure.codeName() + ", then " + e.codeName());
         }
         if (!present) {
-            token.forgetSlot(sessions);
+            token.forget(sessions);
             try {
                 token.sessions(); // KeyRevokedException unless the token is in another slot now
             } catch (CryptokiException e) {
@@ -399,15 +356,10 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
         }
         boolean healthy = true;
         try {
-            long key = keyHandle(token, session, target.object());
+            long key = token.keyHandle(session, target.object());
             if (unwrap && (failure.code() == Ck.CKR_GENERAL_ERROR || failure.code() == Ck.CKR_FUNCTION_FAILED
                     || failure.code() == Ck.CKR_DATA_LEN_RANGE)) {
-                byte[] iv = new byte[IV];
-                byte[] probe = new byte[16];
-                random.nextBytes(probe);
-                byte[] back = token.module.decryptAesGcm(session, key, iv, iv,
-                        token.module.encryptAesGcm(session, key, iv, iv, probe));
-                if (MessageDigest.isEqual(probe, back)) {
+                if (keyStillDecrypts(token.module, session, key)) {
                     throw new WrappedKeyInvalidException("the token could not authenticate the wrapped key");
                 }
             }
@@ -416,6 +368,9 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
             if (e.code() == Ck.CKR_KEY_FUNCTION_NOT_PERMITTED) {
                 throw disabled(target);
             }
+            if (LOGIN_LOST.contains(e.code())) {
+                sessions.discardIdle();
+            }
             throw new Retryable(failure.codeName() + ", then " + e.codeName());
         } finally {
             sessions.release(session, healthy);
@@ -423,38 +378,20 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
         throw new Retryable(failure.codeName());
     }
 
-    /** The key's handle, found by label and vetted once, then remembered until a call fails. */
-    private long keyHandle(Token token, long session, String label) {
-        Long known = token.handles.get(label);
-        if (known != null) {
-            return known;
-        }
-        long[] found = token.module.findSecretKeys(session, label);
-        if (found.length == 0) {
-            throw new KeyRevokedException("token '" + token.ref.label() + "' has no secret key labelled '" + label + "'");
-        }
-        if (found.length > 1) {
-            throw new KeyMisconfiguredException("token '" + token.ref.label() + "' has " + found.length
-                    + " secret keys labelled '" + label + "'; keyward needs exactly one");
-        }
-        Cryptoki.KeyAttributes a = token.module.keyAttributes(session, found[0]);
-        if (a.keyType() != Ck.CKK_AES || a.valueLength() < 16) {
-            throw new KeyMisconfiguredException("key '" + label + "' is not an AES key");
-        }
-        if (a.extractable() || !a.sensitive()) {
-            throw new KeyMisconfiguredException("key '" + label + "' can leave the token (CKA_EXTRACTABLE=true or "
-                    + "CKA_SENSITIVE=false); keyward uses only non-extractable, sensitive keys as KEKs");
-        }
-        if (!a.encrypt() || !a.decrypt()) {
-            throw new KeyRevokedException("key '" + label + "' is disabled on token '" + token.ref.label()
-                    + "' (CKA_ENCRYPT/CKA_DECRYPT is false)");
-        }
-        token.handles.put(label, found[0]);
-        return found[0];
+    /** A fresh round trip under the key: random IV, random AAD, random bytes (never a repeated GCM nonce). */
+    private boolean keyStillDecrypts(Cryptoki module, long session, long key) {
+        byte[] iv = new byte[IV];
+        byte[] aad = new byte[16];
+        byte[] probe = new byte[16];
+        random.nextBytes(iv);
+        random.nextBytes(aad);
+        random.nextBytes(probe);
+        byte[] back = module.decryptAesGcm(session, key, iv, aad, module.encryptAesGcm(session, key, iv, aad, probe));
+        return MessageDigest.isEqual(probe, back);
     }
 
-    private Token token(TokenRef ref) {
-        Token t = tokens.get(ref);
+    private TokenAccess token(TokenRef ref) {
+        TokenAccess t = tokens.get(ref);
         if (t != null) {
             return t;
         }
@@ -462,10 +399,19 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
         try {
             module = loader.apply(ref.module());
         } catch (CryptokiException e) {
-            throw new KeyMisconfiguredException("PKCS#11 module " + ref.module() + " cannot be loaded and initialised ("
-                    + e.getMessage() + ")");
+            throw new KeyMisconfiguredException("the PKCS#11 module cannot be loaded and initialised ("
+                    + e.codeName() + ")");
         }
-        return tokens.computeIfAbsent(ref, r -> new Token(r, module));
+        return tokens.computeIfAbsent(ref, r -> new TokenAccess(r, module, config.maxSessions(), config.idleNanos()));
+    }
+
+    private void trimIdleSessions() {
+        for (TokenAccess t : tokens.values()) {
+            TokenSessions s = t.sessionsIfOpen();
+            if (s != null) {
+                s.trim();
+            }
+        }
     }
 
     private static KeyRevokedException disabled(Target target) {
@@ -487,12 +433,8 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
 
     @Override
     public void close() {
-        calls.shutdownNow();
-        tokens.values().forEach(t -> {
-            TokenSessions s = t.sessions;
-            if (s != null) {
-                s.close();
-            }
-        });
+        housekeeping.shutdownNow();
+        calls.shutdown();
+        tokens.values().forEach(TokenAccess::close);
     }
 }

@@ -64,18 +64,21 @@ final class TokenSessions implements AutoCloseable {
             if (reused != null) {
                 return reused.handle();
             }
-            long session = module.openSession(slot, false);
-            open.incrementAndGet();
+            // The PIN first: a PIN that cannot be read must not leave an open session behind.
             char[] p = pin.get();
             try {
-                module.login(session, slot, p);
-            } catch (RuntimeException e) {
-                discard(session);
-                throw e;
+                long session = module.openSession(slot, false);
+                open.incrementAndGet();
+                try {
+                    module.login(session, slot, p);
+                } catch (RuntimeException e) {
+                    discard(session);
+                    throw e;
+                }
+                return session;
             } finally {
                 java.util.Arrays.fill(p, '\0');
             }
-            return session;
         } catch (RuntimeException e) {
             permits.release();
             throw e;

@@ -1,5 +1,6 @@
 package io.keyward.provider.pkcs11;
 
+import io.keyward.provider.CallContext;
 import io.keyward.provider.KeyMisconfiguredException;
 import io.keyward.provider.KeyRevokedException;
 import io.keyward.provider.KeySpec;
@@ -101,7 +102,7 @@ class Pkcs11ProviderTest {
     }
 
     @Test
-    void thePinCanComeFromAnEnvironmentVariableOrAFileInThePinDirectory() throws Exception {
+    void thePinCanComeFromAnEnvironmentVariableOrAFileInThePinDirectoryNamedAfterTheToken() throws Exception {
         SoftHsm hsm = fixture.hsm();
         SoftHsm.Token envToken = hsm.envToken();
         hsm.createKey(envToken, "kek-env", false);
@@ -112,18 +113,112 @@ class Pkcs11ProviderTest {
         Path dir = Files.createDirectories(hsm.home().resolve("pins"));
         SoftHsm.Token token = hsm.newToken();
         hsm.createKey(token, "kek-file", false);
-        Path pinFile = dir.resolve("tenant-a.pin");
+        Path pinFile = dir.resolve(token.label());
         Files.writeString(pinFile, token.pin() + "\n");
         ProviderSettings withDir = new ProviderSettings(Duration.ofMillis(300), 2, Duration.ofMillis(1500),
-                Map.of("modules", SoftHsm.LIBRARY, "pin-directory", dir.toString()));
+                Map.of("modules", SoftHsm.LIBRARY, "pin-directory", dir.toString(), "token-tenants.*", "*"));
         try (Pkcs11Provider provider = new Pkcs11Provider(withDir)) {
             KeySpec viaFile = provider.validate("pkcs11:token=" + token.label() + ";object=kek-file",
                     Map.of("pinFile", pinFile.toString()));
             byte[] dek = dek();
             assertArrayEquals(dek, provider.unwrap(viaFile, provider.wrap(viaFile, dek, AAD), AAD));
-            assertThrows(KeyMisconfiguredException.class, () -> provider.validate("pkcs11:token=t;object=k",
-                    Map.of("pinFile", dir.resolve("../softhsm2.conf").toString())), "no way out of the PIN directory");
+            assertThrows(KeyMisconfiguredException.class, () -> provider.validate("pkcs11:token=" + token.label()
+                    + ";object=k", Map.of("pinFile", dir.resolve("../softhsm2.conf").toString())),
+                    "no way out of the PIN directory");
+            assertThrows(KeyMisconfiguredException.class, () -> provider.validate("pkcs11:token=" + token.label()
+                    + ";object=k", Map.of("pinFile", dir.resolve("test").toString())), "another token's PIN file");
         }
+    }
+
+    @Test
+    void aPinReferenceNamesItsTokenSoItsPinCannotBeSentToAnotherToken() {
+        SoftHsm.Token mine = fixture.hsm().newToken();
+        KeyMisconfiguredException e = assertThrows(KeyMisconfiguredException.class, () -> fixture.provider()
+                .validate("pkcs11:token=" + mine.label() + ";object=k", Map.of("pinEnv", SoftHsm.ENV_PIN)));
+        assertTrue(e.getMessage().contains(PinSource.envName(mine.label())), e.getMessage());
+    }
+
+    @Test
+    void aTokenServesOnlyTheTenantsTheOperatorAssignsItTo() {
+        KeySpec key = fixture.newKey();
+        String label = fixture.token(key).label();
+        ProviderSettings assigned = new ProviderSettings(Duration.ofMillis(300), 1, Duration.ofMillis(1500),
+                Map.of("modules", SoftHsm.LIBRARY, "token-tenants." + label, "acme, acme-eu"));
+        try (Pkcs11Provider provider = new Pkcs11Provider(assigned)) {
+            new CallContext("acme", "tk_1", "check", "test", null).run(() -> {
+                provider.check(key);
+                return null;
+            });
+            KeyMisconfiguredException e = assertThrows(KeyMisconfiguredException.class,
+                    () -> new CallContext("mallory", "tk_2", "check", "test", null).run(() -> {
+                        provider.check(key);
+                        return null;
+                    }));
+            assertTrue(e.getMessage().contains("not assigned to tenant 'mallory'"), e.getMessage());
+            assertThrows(KeyMisconfiguredException.class, () -> provider.check(key), "no tenant named: refused");
+            KeyMisconfiguredException unassigned = assertThrows(KeyMisconfiguredException.class,
+                    () -> provider.validate("pkcs11:token=someone-else;object=k", Map.of("pin", "1")));
+            assertTrue(unassigned.getMessage().contains("token-tenants"), unassigned.getMessage());
+        }
+    }
+
+    @Test
+    void aPinThatCannotBeReadLeavesNoSessionOpen() {
+        KeySpec key = fixture.newKey();
+        SoftHsm.Token token = fixture.token(key);
+        KeySpec unset = fixture.provider().validate(key.keyUri(), Map.of("pinEnv", PinSource.envName(token.label())));
+        long slot = fixture.hsm().keywardSlot(token);
+        long before = fixture.hsm().librarySessions(slot);
+        for (int i = 0; i < 5; i++) {
+            KeyMisconfiguredException e = assertThrows(KeyMisconfiguredException.class,
+                    () -> fixture.provider().check(unset));
+            assertTrue(e.getMessage().contains("is not set"), e.getMessage());
+        }
+        assertEquals(before, fixture.hsm().librarySessions(slot), "no session left behind");
+    }
+
+    @Test
+    void aMomentaryFailureToReadTheTokenIsNotARevocation() {
+        KeySpec key = fixture.newKey();
+        byte[] dek = dek();
+        byte[] wrapped = fixture.provider().wrap(key, dek, AAD);
+        fixture.faults().busyNext(1);        // the unwrap fails once...
+        long slot = fixture.hsm().keywardSlot(fixture.token(key));
+        fixture.faults().glitchTokenInfo(slot, 2); // ...and so do the next two looks at the token's slot
+        assertArrayEquals(dek, fixture.provider().unwrap(key, wrapped, AAD));
+    }
+
+    @Test
+    void aLostLoginIsNotARevocation() {
+        KeySpec first = fixture.newKey();
+        SoftHsm.Token token = fixture.token(first);
+        fixture.provider().check(first); // the pool now holds a logged-in session on the token
+        fixture.hsm().createKey(token, "kek-second", false);
+        KeySpec second = fixture.provider().validate("pkcs11:token=" + token.label() + ";object=kek-second",
+                first.options());
+
+        Cryptoki module = fixture.hsm().keywardModule();
+        long slot = fixture.hsm().keywardSlot(token);
+        long s = module.openSession(slot, false);
+        module.logout(s); // as after an HSM restart: every session of keyward's process is logged out
+        module.closeSession(s);
+
+        // The second key is looked up for the first time from the pooled, now logged-out session: it sees no
+        // private objects, which must not read as "the key is gone".
+        byte[] dek = dek();
+        assertArrayEquals(dek, fixture.provider().unwrap(second, fixture.provider().wrap(second, dek, AAD), AAD));
+        fixture.provider().check(first);
+    }
+
+    @Test
+    void anOversizedWrappedKeyIsInvalidWithoutReachingTheToken() {
+        KeySpec key = fixture.newKey();
+        byte[] wrapped = fixture.provider().wrap(key, dek(), AAD);
+        int before = fixture.requestCount();
+        byte[] big = java.util.Arrays.copyOf(wrapped, 1 << 20);
+        assertThrows(io.keyward.provider.WrappedKeyInvalidException.class,
+                () -> fixture.provider().unwrap(key, big, AAD));
+        assertEquals(before, fixture.requestCount(), "refused before any PKCS#11 call");
     }
 
     @Test
@@ -159,6 +254,7 @@ class Pkcs11ProviderTest {
         long slot = fixture.hsm().keywardSlot(fixture.token(key));
         long baseline = module.openSessionCount(slot);
         assertEquals(1, baseline, "one pooled session after the check");
+        assertEquals(1, fixture.hsm().librarySessions(slot), "and the library agrees");
 
         AtomicInteger errors = new AtomicInteger();
         AtomicLong ops = new AtomicLong();
@@ -191,8 +287,8 @@ class Pkcs11ProviderTest {
         assertEquals(0, errors.get(), "errors in " + ops.get() + " round trips");
         assertTrue(ops.get() > 100, "round trips: " + ops.get());
         assertTrue(peak.get() <= 4, "never more sessions than max-sessions: " + peak.get());
-        Thread.sleep(1_200); // past the idle timeout of the fixture's settings
-        provider.check(key); // a call trims the idle sessions
+        Thread.sleep(1_800); // past the idle timeout (1 s) and the housekeeping that follows it
         assertEquals(baseline, module.openSessionCount(slot), "sessions back to the baseline");
+        assertEquals(baseline, fixture.hsm().librarySessions(slot), "as the library counts them");
     }
 }

@@ -15,11 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FaultyCryptoki implements Cryptoki {
     private static final long CKR_DEVICE_ERROR = 0x30;
     private static final long CKR_DEVICE_MEMORY = 0x31;
+    private static final long CKR_GENERAL_ERROR = 0x5;
 
     private final Cryptoki real;
     private volatile boolean down;
     private volatile Duration delay = Duration.ZERO;
     private final AtomicInteger busy = new AtomicInteger();
+    private final AtomicInteger tokenInfoGlitches = new AtomicInteger();
+    private volatile long glitchSlot = -1;
     private final AtomicInteger operations = new AtomicInteger();
 
     public FaultyCryptoki(Cryptoki real) {
@@ -38,6 +41,12 @@ public final class FaultyCryptoki implements Cryptoki {
         busy.set(n);
     }
 
+    /** The next {@code n} C_GetTokenInfo calls for {@code slot} answer CKR_GENERAL_ERROR, as in a bad moment. */
+    public void glitchTokenInfo(long slot, int n) {
+        glitchSlot = slot;
+        tokenInfoGlitches.set(n);
+    }
+
     /** Encrypt and decrypt calls that reached this module. */
     public int operations() {
         return operations.get();
@@ -46,10 +55,10 @@ public final class FaultyCryptoki implements Cryptoki {
     private void gate(String function) {
         Duration d = delay;
         if (!d.isZero()) {
-            try {
-                Thread.sleep(d.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            // Like a native call: an interrupt does not cut it short.
+            long until = System.nanoTime() + d.toNanos();
+            for (long left = d.toNanos(); left > 0; left = until - System.nanoTime()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(left);
             }
         }
         if (down) {
@@ -79,6 +88,9 @@ public final class FaultyCryptoki implements Cryptoki {
     @Override
     public TokenInfo tokenInfo(long slot) {
         gate("C_GetTokenInfo");
+        if (slot == glitchSlot && tokenInfoGlitches.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new CryptokiException(CKR_GENERAL_ERROR, "C_GetTokenInfo");
+        }
         return real.tokenInfo(slot);
     }
 
@@ -91,6 +103,12 @@ public final class FaultyCryptoki implements Cryptoki {
     @Override
     public void closeSession(long session) {
         real.closeSession(session);
+    }
+
+    @Override
+    public SessionInfo sessionInfo(long session) {
+        gate("C_GetSessionInfo");
+        return real.sessionInfo(session);
     }
 
     @Override
@@ -141,6 +159,11 @@ public final class FaultyCryptoki implements Cryptoki {
     @Override
     public void destroyObject(long session, long key) {
         real.destroyObject(session, key);
+    }
+
+    @Override
+    public void logout(long session) {
+        real.logout(session);
     }
 
     @Override

@@ -35,7 +35,8 @@ public final class Pkcs11Fixture implements ProviderFixture {
     /** keyward's settings with SoftHSM2's library allowed. */
     public static ProviderSettings settings(ProviderSettings base) {
         return new ProviderSettings(base.attemptTimeout(), base.maxRetries(), base.deadline(),
-                Map.of("modules", SoftHsm.LIBRARY, "max-sessions", "4", "session-idle-timeout", "PT1S"));
+                Map.of("modules", SoftHsm.LIBRARY, "max-sessions", "4", "session-idle-timeout", "PT1S",
+                        "token-tenants.*", "*"));
     }
 
     @Override
@@ -141,6 +142,8 @@ public final class Pkcs11Fixture implements ProviderFixture {
                 Map.entry("pkcs11:token=t;object=kek", Map.of("module", SoftHsm.LIBRARY, "pin", "1", "pinEnv",
                         "KEYWARD_PKCS11_PIN_A")),
                 Map.entry("pkcs11:token=t;object=kek", Map.of("module", SoftHsm.LIBRARY, "pinEnv", "HOME")),
+                Map.entry("pkcs11:token=t;object=kek", Map.of("module", SoftHsm.LIBRARY, "pinEnv",
+                        "KEYWARD_PKCS11_PIN_OTHER")),
                 Map.entry("pkcs11:token=t;object=kek", Map.of("module", SoftHsm.LIBRARY, "pinFile", "/etc/shadow")),
                 Map.entry("pkcs11:token=t;object=kek", Map.of("module", SoftHsm.LIBRARY, "pin", "1", "slot", "0")));
     }

@@ -75,7 +75,8 @@ public final class SoftHsm {
             home = Path.of(conf).toAbsolutePath().getParent();
             Path tokenDir = home.resolve("tokens");
             String envPin = System.getenv(ENV_PIN);
-            envToken = envPin == null ? null : new Token("kw-" + run + "-env", envPin);
+            // Labelled "test" so that its PIN variable is KEYWARD_PKCS11_PIN_TEST (the one surefire sets).
+            envToken = envPin == null ? null : new Token("test", envPin);
             for (int i = 0; i < TOKENS; i++) {
                 tokens.add(new Token("kw-" + run + "-" + i, "pin-" + i + "-" + run));
             }
@@ -213,6 +214,32 @@ public final class SoftHsm {
     /** The slot of a token as keyward's module sees it. */
     public long keywardSlot(Token token) {
         return slot(keywardModule(), token);
+    }
+
+    /**
+     * Sessions the library itself holds open on {@code slot} in this process, counted without keyward's own
+     * bookkeeping: SoftHSM2 does not report a session count ({@code ulSessionCount} is unavailable), but it hands out
+     * handles in increasing order and answers {@code C_GetSessionInfo} only for a session that exists, so every
+     * handle below a fresh one is asked.
+     */
+    public long librarySessions(long slot) {
+        Cryptoki module = keywardModule();
+        long probe = module.openSession(slot, false);
+        long open = 0;
+        try {
+            for (long h = 1; h < probe; h++) {
+                try {
+                    if (module.sessionInfo(h).slot() == slot) {
+                        open++;
+                    }
+                } catch (RuntimeException notASession) {
+                    // an object handle, or a closed session
+                }
+            }
+        } finally {
+            module.closeSession(probe);
+        }
+        return open;
     }
 
     /** The console's binding, for tests that act on the token directly. */
