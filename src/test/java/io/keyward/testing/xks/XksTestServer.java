@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.keyward.testing.SigV4Verifier;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -47,6 +48,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class XksTestServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** "Any requests more than 5 minutes in the past (or future, due to clock drift) SHOULD fail authentication." */
+    private static final SigV4Verifier SIGV4 = new SigV4Verifier("kms-xks-proxy", Duration.ofMinutes(5));
     /** What this proxy returns as ciphertextMetadata: a key material version, as the spec's example does. */
     private static final byte[] CIPHERTEXT_METADATA = "kv=1".getBytes(StandardCharsets.US_ASCII);
 
@@ -312,7 +315,7 @@ public final class XksTestServer implements AutoCloseable {
     }
 
     private String authenticate(HttpExchange ex, byte[] body) {
-        XksSigV4.Claim claim = XksSigV4.parse(ex.getRequestHeaders().getFirst("Authorization"));
+        SigV4Verifier.Claim claim = SigV4Verifier.parse(ex.getRequestHeaders().getFirst("Authorization"));
         if (claim == null) {
             return "missing or malformed SigV4 Authorization header";
         }
@@ -322,7 +325,8 @@ public final class XksTestServer implements AutoCloseable {
         }
         Map<String, List<String>> headers = new TreeMap<>();
         ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-        return XksSigV4.verify(claim, secret, ex.getRequestMethod(), ex.getRequestURI().getRawPath(), headers, body);
+        return SIGV4.verify(claim, secret, new SigV4Verifier.Request(ex.getRequestMethod(), ex.getRequestURI().getRawPath(),
+                ex.getRequestURI().getRawQuery(), headers, body));
     }
 
     private Reply encrypt(Key key, JsonNode request) {
@@ -354,7 +358,7 @@ public final class XksTestServer implements AutoCloseable {
             cdiv.writeBytes(iv);
             cdiv.writeBytes(ciphertext);
             cdiv.writeBytes(tag);
-            r.put("ciphertextDataIntegrityValue", enc(XksSigV4.sha256(cdiv.toByteArray())));
+            r.put("ciphertextDataIntegrityValue", enc(SigV4Verifier.sha256(cdiv.toByteArray())));
         }
         return new Reply(200, r);
     }
