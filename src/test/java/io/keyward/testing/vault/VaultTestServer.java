@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.keyward.testing.TestCertificate;
 import io.keyward.testing.vault.VaultBackend.Reply;
 import io.keyward.testing.vault.VaultBackend.Request;
 
@@ -58,7 +59,7 @@ public final class VaultTestServer implements AutoCloseable {
 
     /** An in-memory Vault over HTTPS with a fresh self-signed certificate for 127.0.0.1 ({@link #caPem()}). */
     public static VaultTestServer inMemoryTls() {
-        return new VaultTestServer(new InMemoryVault(ROOT_TOKEN), ROOT_TOKEN, TestCertificate.forLoopback());
+        return new VaultTestServer(new InMemoryVault(ROOT_TOKEN), ROOT_TOKEN, TestCertificate.forLoopback("keyward vault test server"));
     }
 
     /** Fronts a real Vault (e.g. a Testcontainers dev server) so the same faults can be injected. */

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.keyward.testing.SigV4Verifier;
+import io.keyward.testing.TestCertificate;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -68,7 +69,7 @@ public final class XksTestServer implements AutoCloseable {
     }
 
     private final String prefix;
-    private final TestCertificate certificate = TestCertificate.forLoopback();
+    private final TestCertificate certificate = TestCertificate.forLoopback("keyward xks test proxy");
     private final TestCertificate client;
     private final Map<String, String> credentials = new ConcurrentHashMap<>();
     private final Map<String, Key> keys = new ConcurrentHashMap<>();
