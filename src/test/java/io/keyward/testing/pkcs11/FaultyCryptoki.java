@@ -2,6 +2,7 @@ package io.keyward.testing.pkcs11;
 
 import io.keyward.provider.pkcs11.Cryptoki;
 import io.keyward.provider.pkcs11.CryptokiException;
+import io.keyward.testing.Sleep;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,11 +47,7 @@ public final class FaultyCryptoki implements Cryptoki {
     private void gate(String function) {
         Duration d = delay;
         if (!d.isZero()) {
-            try {
-                Thread.sleep(d.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Sleep.quietly(d);
         }
         if (down) {
             throw new CryptokiException(CKR_DEVICE_ERROR, function);

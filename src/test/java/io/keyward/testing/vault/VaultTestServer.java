@@ -4,17 +4,15 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.keyward.testing.LoopbackServer;
+import io.keyward.testing.Sleep;
 import io.keyward.testing.TestCertificate;
 import io.keyward.testing.vault.VaultBackend.Reply;
 import io.keyward.testing.vault.VaultBackend.Request;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.BindException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -104,34 +102,16 @@ public final class VaultTestServer implements AutoCloseable {
         if (server != null) {
             return;
         }
-        long giveUp = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (true) {
-            try {
-                InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-                HttpServer s;
-                if (certificate == null) {
-                    s = HttpServer.create(at, 64);
-                } else {
-                    HttpsServer https = HttpsServer.create(at, 64);
-                    SSLContext ctx = certificate.serverContext();
-                    https.setHttpsConfigurator(new HttpsConfigurator(ctx));
-                    s = https;
-                }
-                s.setExecutor(executor);
-                s.createContext("/", this::handle);
-                s.start();
-                port = s.getAddress().getPort();
-                server = s;
-                return;
-            } catch (BindException e) {
-                if (System.nanoTime() > giveUp) {
-                    throw new IllegalStateException("port " + port + " stays in use", e);
-                }
-                sleep(Duration.ofMillis(50));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+        HttpServer s = LoopbackServer.start(port, at -> {
+            if (certificate == null) {
+                return HttpServer.create(at, 64);
             }
-        }
+            HttpsServer https = HttpsServer.create(at, 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
+            return https;
+        }, executor, this::handle);
+        port = s.getAddress().getPort();
+        server = s;
     }
 
     /** Delays every answer by {@code d} ({@link Duration#ZERO} for normal speed). */
@@ -153,7 +133,7 @@ public final class VaultTestServer implements AutoCloseable {
         try {
             Duration d = delay;
             if (!d.isZero()) {
-                sleep(d);
+                Sleep.quietly(d);
             }
             String raw = ex.getRequestURI().getRawPath();
             if (!raw.startsWith("/v1/")) {
@@ -199,14 +179,6 @@ public final class VaultTestServer implements AutoCloseable {
         ex.sendResponseHeaders(reply.status(), reply.body().length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(reply.body());
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.keyward.testing.LoopbackServer;
 import io.keyward.testing.SigV4Verifier;
+import io.keyward.testing.Sleep;
 import io.keyward.testing.TestCertificate;
 
 import javax.crypto.AEADBadTagException;
@@ -18,9 +21,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.BindException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -83,7 +83,7 @@ public final class XksTestServer implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private volatile Duration delay = Duration.ZERO;
-    private HttpsServer server;
+    private HttpServer server;
     private int port;
 
     private XksTestServer(String prefix, boolean mutualTls) {
@@ -189,40 +189,27 @@ public final class XksTestServer implements AutoCloseable {
         if (server != null) {
             return;
         }
-        long giveUp = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (true) {
-            try {
-                HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-                s.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext(client)) {
-                    @Override
-                    public void configure(HttpsParameters params) {
-                        javax.net.ssl.SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
-                        ssl.setNeedClientAuth(client != null);
-                        params.setSSLParameters(ssl);
-                    }
-                });
-                s.setExecutor(executor);
-                s.createContext("/", this::handle);
-                s.start();
-                port = s.getAddress().getPort();
-                server = s;
-                return;
-            } catch (BindException e) {
-                if (System.nanoTime() > giveUp) {
-                    throw new IllegalStateException("port " + port + " stays in use", e);
+        HttpServer s = LoopbackServer.start(port, at -> {
+            HttpsServer https = HttpsServer.create(at, 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext(client)) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    javax.net.ssl.SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                    ssl.setNeedClientAuth(client != null);
+                    params.setSSLParameters(ssl);
                 }
-                sleep(Duration.ofMillis(50));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+            });
+            return https;
+        }, executor, this::handle);
+        port = s.getAddress().getPort();
+        server = s;
     }
 
     private void handle(HttpExchange ex) {
         requests.incrementAndGet();
         try {
             if (!delay.isZero()) {
-                sleep(delay);
+                Sleep.quietly(delay);
             }
             byte[] body;
             try (InputStream in = ex.getRequestBody()) {
@@ -453,14 +440,6 @@ public final class XksTestServer implements AutoCloseable {
         ex.sendResponseHeaders(reply.status(), b.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(b);
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
