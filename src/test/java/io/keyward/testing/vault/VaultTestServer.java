@@ -13,9 +13,8 @@ import io.keyward.testing.vault.VaultBackend.Request;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,16 +31,10 @@ public final class VaultTestServer implements AutoCloseable {
     private final VaultBackend backend;
     private final String rootToken;
     private final TestCertificate certificate;
-    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "vault-test-server");
-        t.setDaemon(true);
-        return t;
-    });
+    private final LoopbackServer server = new LoopbackServer("vault-test-server", this::bind, this::handle);
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private volatile Duration delay = Duration.ZERO;
-    private volatile HttpServer server;
-    private int port;
 
     private VaultTestServer(VaultBackend backend, String rootToken, TestCertificate certificate) {
         this.backend = backend;
@@ -57,7 +50,8 @@ public final class VaultTestServer implements AutoCloseable {
 
     /** An in-memory Vault over HTTPS with a fresh self-signed certificate for 127.0.0.1 ({@link #caPem()}). */
     public static VaultTestServer inMemoryTls() {
-        return new VaultTestServer(new InMemoryVault(ROOT_TOKEN), ROOT_TOKEN, TestCertificate.forLoopback("keyward vault test server"));
+        return new VaultTestServer(new InMemoryVault(ROOT_TOKEN), ROOT_TOKEN, 
+                TestCertificate.forLoopback("keyward vault test server"));
     }
 
     /** Fronts a real Vault (e.g. a Testcontainers dev server) so the same faults can be injected. */
@@ -66,7 +60,7 @@ public final class VaultTestServer implements AutoCloseable {
     }
 
     public String address() {
-        return (certificate == null ? "http" : "https") + "://127.0.0.1:" + port;
+        return (certificate == null ? "http" : "https") + "://127.0.0.1:" + server.port();
     }
 
     public String rootToken() {
@@ -90,28 +84,22 @@ public final class VaultTestServer implements AutoCloseable {
     }
 
     /** Stops listening: connections are refused until {@link #start()}. */
-    public synchronized void stop() {
-        if (server != null) {
-            server.stop(0);
-            server = null;
-        }
+    public void stop() {
+        server.stop();
     }
 
     /** Listens again, on the same port as before. */
-    public synchronized void start() {
-        if (server != null) {
-            return;
+    public void start() {
+        server.start();
+    }
+
+    private HttpServer bind(InetSocketAddress at) throws IOException {
+        if (certificate == null) {
+            return HttpServer.create(at, 64);
         }
-        HttpServer s = LoopbackServer.start(port, at -> {
-            if (certificate == null) {
-                return HttpServer.create(at, 64);
-            }
-            HttpsServer https = HttpsServer.create(at, 64);
-            https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
-            return https;
-        }, executor, this::handle);
-        port = s.getAddress().getPort();
-        server = s;
+        HttpsServer https = HttpsServer.create(at, 64);
+        https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
+        return https;
     }
 
     /** Delays every answer by {@code d} ({@link Duration#ZERO} for normal speed). */
@@ -184,7 +172,6 @@ public final class VaultTestServer implements AutoCloseable {
 
     @Override
     public void close() {
-        stop();
-        executor.shutdownNow();
+        server.close();
     }
 }

@@ -21,6 +21,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -34,8 +35,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -75,16 +74,10 @@ public final class XksTestServer implements AutoCloseable {
     private final Map<String, Key> keys = new ConcurrentHashMap<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final SecureRandom random = new SecureRandom();
-    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "xks-test-proxy");
-        t.setDaemon(true);
-        return t;
-    });
+    private final LoopbackServer server = new LoopbackServer("xks-test-proxy", this::bind, this::handle);
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private volatile Duration delay = Duration.ZERO;
-    private HttpServer server;
-    private int port;
 
     private XksTestServer(String prefix, boolean mutualTls) {
         this.prefix = prefix;
@@ -103,7 +96,7 @@ public final class XksTestServer implements AutoCloseable {
     }
 
     public String authority() {
-        return "127.0.0.1:" + port;
+        return "127.0.0.1:" + server.port();
     }
 
     public String prefix() {
@@ -177,32 +170,26 @@ public final class XksTestServer implements AutoCloseable {
         throttled.set(n);
     }
 
-    public synchronized void stop() {
-        if (server != null) {
-            server.stop(0);
-            server = null;
-        }
+    public void stop() {
+        server.stop();
     }
 
     /** Listens, on the same port as before after a {@link #stop()}. */
-    public synchronized void start() {
-        if (server != null) {
-            return;
-        }
-        HttpServer s = LoopbackServer.start(port, at -> {
-            HttpsServer https = HttpsServer.create(at, 64);
-            https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext(client)) {
-                @Override
-                public void configure(HttpsParameters params) {
-                    javax.net.ssl.SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
-                    ssl.setNeedClientAuth(client != null);
-                    params.setSSLParameters(ssl);
-                }
-            });
-            return https;
-        }, executor, this::handle);
-        port = s.getAddress().getPort();
-        server = s;
+    public void start() {
+        server.start();
+    }
+
+    private HttpServer bind(InetSocketAddress at) throws IOException {
+        HttpsServer https = HttpsServer.create(at, 64);
+        https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext(client)) {
+            @Override
+            public void configure(HttpsParameters params) {
+                javax.net.ssl.SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                ssl.setNeedClientAuth(client != null);
+                params.setSSLParameters(ssl);
+            }
+        });
+        return https;
     }
 
     private void handle(HttpExchange ex) {
@@ -313,8 +300,8 @@ public final class XksTestServer implements AutoCloseable {
         }
         Map<String, List<String>> headers = new TreeMap<>();
         ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-        return SIGV4.verify(claim, secret, new SigV4Verifier.Request(ex.getRequestMethod(), ex.getRequestURI().getRawPath(),
-                ex.getRequestURI().getRawQuery(), headers, body));
+        return SIGV4.verify(claim, secret, new SigV4Verifier.Request(ex.getRequestMethod(),
+                ex.getRequestURI().getRawPath(), ex.getRequestURI().getRawQuery(), headers, body));
     }
 
     private Reply encrypt(Key key, JsonNode request) {
@@ -445,8 +432,7 @@ public final class XksTestServer implements AutoCloseable {
 
     @Override
     public void close() {
-        stop();
-        executor.shutdownNow();
+        server.close();
     }
 
     /** Lists what a test may want to assert on, for messages. */
