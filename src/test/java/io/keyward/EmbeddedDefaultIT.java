@@ -1,5 +1,6 @@
 package io.keyward;
 
+import io.keyward.testing.Dirs;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
@@ -10,9 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -30,15 +29,7 @@ class EmbeddedDefaultIT {
     public static class FreshDataDir implements QuarkusTestResourceLifecycleManager {
         @Override
         public Map<String, String> start() {
-            try {
-                if (Files.exists(DATA)) {
-                    try (Stream<Path> walk = Files.walk(DATA)) {
-                        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    }
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
+            Dirs.deleteTree(DATA);
             return Map.of("keyward.data-dir", DATA.toString());
         }
 

@@ -8,6 +8,7 @@ import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,30 @@ public final class Api {
     public static ValidatableResponse decrypt(String token, String tenant, String ciphertext, Map<String, String> ctx) {
         return as(token).body(Map.of("ciphertext", ciphertext, "context", ctx))
                 .post("/v1/tenants/" + tenant + "/decrypt").then();
+    }
+
+    /**
+     * Decrypts {@code ciphertext} every 100 ms until keyward answers {@code status}, failing the test if it still
+     * answers otherwise after {@code within}; returns how long it took.
+     */
+    public static Duration awaitDecryptStatus(String token, String tenant, String ciphertext, Map<String, String> ctx,
+            int status, Duration within) {
+        long start = System.nanoTime();
+        long giveUp = start + within.toNanos();
+        int last = -1;
+        while (System.nanoTime() < giveUp) {
+            last = decrypt(token, tenant, ciphertext, ctx).extract().statusCode();
+            if (last == status) {
+                return Duration.ofNanos(System.nanoTime() - start);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
+        return fail("decrypt still answers " + last + " after " + within);
     }
 
     /** Creates a tenant with no key. */

@@ -2,12 +2,11 @@ package io.keyward.provider.aws;
 
 import io.keyward.db.Database;
 import io.keyward.testing.Api;
+import io.keyward.testing.ShortBoundsProfile;
 import io.keyward.testing.aws.AssumeRoleCall;
 import io.keyward.testing.aws.AwsKmsTestServer;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -38,16 +37,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(AwsKmsServiceTest.Profile.class)
 class AwsKmsServiceTest {
     /** keyward runs as the SaaS's own AWS identity, found by the SDK's default chain (system properties). */
-    public static class Profile implements QuarkusTestProfile {
+    public static class Profile extends ShortBoundsProfile {
+        public Profile() {
+            super("aws", "500ms", "2s");
+        }
+
         @Override
         public Map<String, String> getConfigOverrides() {
             System.setProperty("aws.accessKeyId", AwsKmsTestServer.SAAS_ACCESS_KEY);
             System.setProperty("aws.secretAccessKey", AwsKmsTestServer.SAAS_SECRET_KEY);
-            return Map.of(
-                    "keyward.health.probe-interval", "1s",
-                    "keyward.providers.aws.attempt-timeout", "500ms",
-                    "keyward.providers.aws.max-retries", "1",
-                    "keyward.providers.aws.deadline", "2s");
+            return super.getConfigOverrides();
         }
     }
 
@@ -116,18 +115,8 @@ class AwsKmsServiceTest {
                 .path("plaintext")));
 
         SERVER.disable(key.keyArn());
-        long start = System.nanoTime();
-        Response last = null;
-        while (System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
-            last = Api.as(app).body(Map.of("ciphertext", ct, "context", Map.of()))
-                    .post("/v1/tenants/" + tenant + "/decrypt");
-            if (last.statusCode() == 403) {
-                break;
-            }
-            sleep(200);
-        }
-        assertEquals(403, last.statusCode(), "revocation seen within 10 s: " + last.asString());
-        assertEquals("KEY_REVOKED", last.path("code"));
+        Api.awaitDecryptStatus(app, tenant, ct, Map.of(), 403, Duration.ofSeconds(10));
+        Api.decrypt(app, tenant, ct, Map.of()).statusCode(403).body("code", equalTo("KEY_REVOKED"));
         admin().get("/v1/tenants/" + tenant).then().body("state", equalTo("REVOKED"));
         admin().get("/v1/tenants/" + tenant + "/audit").then().statusCode(200)
                 .body(containsString("key.revoked"));
@@ -201,13 +190,5 @@ class AwsKmsServiceTest {
         assertEquals(1, stored.size());
         assertFalse(stored.get(0).contains(AwsKmsTestServer.SAAS_SECRET_KEY), stored.get(0));
         assertFalse(stored.get(0).contains(AwsKmsTestServer.SAAS_ACCESS_KEY), stored.get(0));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -8,9 +8,9 @@ import io.keyward.provider.KeyUnavailableException;
 import io.keyward.provider.ProviderException;
 import io.keyward.provider.ProviderSettings;
 import io.keyward.provider.WrappedKeyInvalidException;
+import io.keyward.testing.TestCertificate;
 import io.keyward.testing.azure.AzureKeyVaultFixture;
 import io.keyward.testing.azure.KeyVaultTestServer;
-import io.keyward.testing.azure.TestCertificate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -275,7 +275,7 @@ class AzureKeyVaultProviderTest {
     @Test
     void aCertificateTheProviderDoesNotTrustIsUnavailableNotRevoked() {
         Map<String, String> o = new HashMap<>(server.clientSecretOptions());
-        o.put("trustCertificatePem", TestCertificate.generate().pem());
+        o.put("trustCertificatePem", TestCertificate.forLoopback("localhost").pem());
         KeySpec spec = provider.validate(server.createRsaKey(AzureKeyVaultFixture.newName()), o);
         KeyUnavailableException e = assertThrows(KeyUnavailableException.class, () -> provider.check(spec));
         assertTrue(e.getMessage().contains("TLS"), e.getMessage());

@@ -2,10 +2,10 @@ package io.keyward.provider.azure;
 
 import io.keyward.db.Database;
 import io.keyward.testing.Api;
+import io.keyward.testing.ShortBoundsProfile;
 import io.keyward.testing.azure.AzureKeyVaultFixture;
 import io.keyward.testing.azure.KeyVaultTestServer;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -39,15 +39,10 @@ class AzureKeyVaultServiceTest {
     @Inject
     Database db;
 
-    public static class ShortBounds implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "keyward.health.probe-interval", "1s",
-                    "keyward.health.retry-after", "2s",
-                    "keyward.providers.azure.attempt-timeout", "500ms",
-                    "keyward.providers.azure.max-retries", "1",
-                    "keyward.providers.azure.deadline", "2s");
+    public static class ShortBounds extends ShortBoundsProfile {
+        public ShortBounds() {
+            super("azure", "500ms", "2s");
+            with("keyward.health.retry-after", "2s");
         }
     }
 

@@ -1,10 +1,10 @@
 package io.keyward.provider.gcp;
 
 import io.keyward.testing.Api;
+import io.keyward.testing.ShortBoundsProfile;
 import io.keyward.testing.gcp.CloudKmsTestServer;
 import io.keyward.testing.gcp.GcpKmsFixture;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
@@ -40,15 +40,10 @@ class GcpKmsServiceTest {
     private static CloudKmsTestServer kms;
 
     /** Probe every second; Cloud KMS calls bounded well below the default 5 s so failures show quickly. */
-    public static class ShortBounds implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "keyward.health.probe-interval", "1s",
-                    "keyward.health.retry-after", "2s",
-                    "keyward.providers.gcp.attempt-timeout", "300ms",
-                    "keyward.providers.gcp.max-retries", "1",
-                    "keyward.providers.gcp.deadline", "1s");
+    public static class ShortBounds extends ShortBoundsProfile {
+        public ShortBounds() {
+            super("gcp", "300ms", "1s");
+            with("keyward.health.retry-after", "2s");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.keyward.provider.pkcs11;
 
+import io.keyward.testing.Dirs;
 import io.keyward.testing.pkcs11.SoftHsm;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -8,13 +9,10 @@ import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -36,15 +34,7 @@ class Pkcs11PackagedIT {
     public static class TokenAndDataDir implements QuarkusTestResourceLifecycleManager {
         @Override
         public Map<String, String> start() {
-            try {
-                if (Files.exists(DATA)) {
-                    try (Stream<Path> walk = Files.walk(DATA)) {
-                        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    }
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
+            Dirs.deleteTree(DATA);
             // Tokens must exist before keyward's process initialises the library.
             token = SoftHsm.get().newToken();
             SoftHsm.get().createKey(token, "it-kek", false);

@@ -4,9 +4,9 @@ import io.keyward.db.Database;
 import io.keyward.provider.KeySpec;
 import io.keyward.testing.Api;
 import io.keyward.testing.LogCapture;
+import io.keyward.testing.ShortBoundsProfile;
 import io.keyward.testing.pkcs11.Pkcs11Fixture;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
@@ -46,13 +46,9 @@ class Pkcs11ServiceTest {
     Database db;
 
     /** Fast probing and short provider bounds, so revocation shows within seconds. */
-    public static class ShortBounds implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("keyward.health.probe-interval", "1s",
-                    "keyward.providers.pkcs11.attempt-timeout", "500ms",
-                    "keyward.providers.pkcs11.max-retries", "1",
-                    "keyward.providers.pkcs11.deadline", "2s");
+    public static class ShortBounds extends ShortBoundsProfile {
+        public ShortBounds() {
+            super("pkcs11", "500ms", "2s");
         }
     }
 
@@ -104,9 +100,7 @@ class Pkcs11ServiceTest {
                     .extract().path("plaintext")));
 
             fixture.disable(key);
-            long start = System.nanoTime();
-            awaitDecryptStatus(app, tenant, ct, 403, Duration.ofSeconds(10));
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            Duration took = Api.awaitDecryptStatus(app, tenant, ct, Map.of("row", "1"), 403, Duration.ofSeconds(10));
             Api.decrypt(app, tenant, ct, Map.of("row", "1")).statusCode(403).body("code", equalTo("KEY_REVOKED"));
             // probe interval 1 s + one provider call: well inside 3 s
             assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "revocation seen after " + took);
@@ -130,7 +124,7 @@ class Pkcs11ServiceTest {
         String app = Api.appToken(tenant);
         String ct = Api.encrypt(app, tenant, new byte[] {1, 2, 3}, Map.of()).statusCode(200).extract().path("ciphertext");
         fixture.denyAccess(key);
-        awaitDecryptStatus(app, tenant, ct, 403, Duration.ofSeconds(10));
+        Api.awaitDecryptStatus(app, tenant, ct, Map.of("row", "1"), 403, Duration.ofSeconds(10));
         admin().post("/v1/tenants/" + tenant + ":restore").then().statusCode(409).body("code", equalTo("KEY_CHECK_FAILED"))
                 .body("detail", containsString("not present"));
     }
@@ -156,23 +150,5 @@ class Pkcs11ServiceTest {
         attach(Api.unique("module"), new KeySpec("pkcs11", key.keyUri(), Map.of("module", "/tmp/libevil.so",
                 "pin", key.option("pin")))).statusCode(400).body("code", equalTo("INVALID_REQUEST"))
                 .body("detail", containsString("not allowed"));
-    }
-
-    private static void awaitDecryptStatus(String app, String tenant, String ct, int status, Duration within) {
-        long giveUp = System.nanoTime() + within.toNanos();
-        int last = -1;
-        while (System.nanoTime() < giveUp) {
-            last = Api.decrypt(app, tenant, ct, Map.of("row", "1")).extract().statusCode();
-            if (last == status) {
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
-        fail("decrypt still answers " + last + " after " + within);
     }
 }

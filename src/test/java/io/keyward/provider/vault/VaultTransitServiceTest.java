@@ -2,14 +2,12 @@ package io.keyward.provider.vault;
 
 import io.keyward.db.Database;
 import io.keyward.testing.Api;
+import io.keyward.testing.ShortBoundsProfile;
 import io.keyward.testing.vault.VaultTestServer;
 import io.keyward.testing.vault.VaultTransitFixture;
 import io.keyward.provider.KeySpec;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.response.ExtractableResponse;
-import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -48,13 +46,9 @@ class VaultTransitServiceTest {
     Database db;
 
     /** Fast probing and short provider bounds, so revocation and outages show within seconds. */
-    public static class ShortBounds implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("keyward.health.probe-interval", "1s",
-                    "keyward.providers.vault.attempt-timeout", "300ms",
-                    "keyward.providers.vault.max-retries", "1",
-                    "keyward.providers.vault.deadline", "1500ms");
+    public static class ShortBounds extends ShortBoundsProfile {
+        public ShortBounds() {
+            super("vault", "300ms", "1500ms");
         }
     }
 
@@ -116,9 +110,7 @@ class VaultTransitServiceTest {
                 .extract().path("plaintext")));
 
         fixture.disable(key);
-        long start = System.nanoTime();
-        awaitDecryptStatus(app, tenant, ct, 403, Duration.ofSeconds(10));
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        Duration took = Api.awaitDecryptStatus(app, tenant, ct, Map.of("record", "7"), 403, Duration.ofSeconds(10));
         Api.decrypt(app, tenant, ct, Map.of("record", "7")).statusCode(403).body("code", equalTo("KEY_REVOKED"));
         assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "revocation seen after " + took);
         admin().get("/v1/tenants/" + tenant).then().statusCode(200).body("state", equalTo("REVOKED"));
@@ -169,24 +161,5 @@ class VaultTransitServiceTest {
             vault.start();
         }
         Api.decrypt(app, cycled, ct, Map.of()).statusCode(200);
-    }
-
-    private static void awaitDecryptStatus(String app, String tenant, String ct, int status, Duration within) {
-        long giveUp = System.nanoTime() + within.toNanos();
-        int last = -1;
-        while (System.nanoTime() < giveUp) {
-            ExtractableResponse<Response> r = Api.decrypt(app, tenant, ct, Map.of("record", "7")).extract();
-            last = r.statusCode();
-            if (last == status) {
-                return;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
-        fail("decrypt still answers " + last + " after " + within);
     }
 }

@@ -4,10 +4,10 @@ import io.keyward.db.Database;
 import io.keyward.provider.KeySpec;
 import io.keyward.testing.Api;
 import io.keyward.testing.LogCapture;
+import io.keyward.testing.ShortBoundsProfile;
 import io.keyward.testing.xks.XksFixture;
 import io.keyward.testing.xks.XksTestServer;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
@@ -53,13 +53,9 @@ class XksServiceTest {
     Database db;
 
     /** Fast probing and short provider bounds, so revocation shows within seconds. */
-    public static class ShortBounds implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("keyward.health.probe-interval", "1s",
-                    "keyward.providers.xks.attempt-timeout", "300ms",
-                    "keyward.providers.xks.max-retries", "1",
-                    "keyward.providers.xks.deadline", "1500ms");
+    public static class ShortBounds extends ShortBoundsProfile {
+        public ShortBounds() {
+            super("xks", "300ms", "1500ms");
         }
     }
 
@@ -160,9 +156,7 @@ class XksServiceTest {
                 "the attach check described the key as the tenant");
 
         proxy.setEnabled(XksFixture.keyId(key), false);
-        long start = System.nanoTime();
-        awaitDecryptStatus(app, tenant, ct, 403, Duration.ofSeconds(10));
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        Duration took = Api.awaitDecryptStatus(app, tenant, ct, Map.of("record", "7"), 403, Duration.ofSeconds(10));
         Api.decrypt(app, tenant, ct, Map.of("record", "7")).statusCode(403).body("code", equalTo("KEY_REVOKED"));
         // Bound: one probe interval plus one probe (deadline 1.5 s) plus polling slack.
         Duration bound = PROBE_INTERVAL.multipliedBy(2).plus(Duration.ofMillis(1500)).plus(Duration.ofSeconds(1));
@@ -190,23 +184,5 @@ class XksServiceTest {
                 fixture.options(fixture.secretInUse()));
         assertEquals(400, r.statusCode(), r.asString());
         assertEquals("INVALID_REQUEST", r.path("code"));
-    }
-
-    private static void awaitDecryptStatus(String app, String tenant, String ct, int status, Duration within) {
-        long giveUp = System.nanoTime() + within.toNanos();
-        int last = -1;
-        while (System.nanoTime() < giveUp) {
-            last = Api.decrypt(app, tenant, ct, Map.of("record", "7")).extract().statusCode();
-            if (last == status) {
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
-        fail("decrypt still answers " + last + " after " + within);
     }
 }

@@ -3,6 +3,7 @@ package io.keyward.testing.aws;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keyward.testing.SigV4Verifier;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -120,7 +121,7 @@ final class KmsEmulator {
                     default -> new KmsError(400, "MissingAuthenticationTokenException", auth.message());
                 };
             }
-            String region = SigV4.parse(call.header("authorization")).region();
+            String region = SigV4Verifier.parse(call.header("authorization")).region();
             JsonNode in = call.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(call.body());
             ObjectNode out = new Operation(auth.identity(), region, in).run(operation);
             return new FaultInjectingHttpServer.Reply(200, CONTENT_TYPE, JSON.writeValueAsBytes(out),

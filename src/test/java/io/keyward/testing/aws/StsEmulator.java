@@ -1,8 +1,11 @@
 package io.keyward.testing.aws;
 
+import io.keyward.testing.SigV4Verifier;
+
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
@@ -20,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * hands out, and SigV4 authentication of every request with those keys.
  */
 final class StsEmulator {
+    private static final SigV4Verifier SIGV4 = new SigV4Verifier(null, Duration.ofMinutes(15));
     static final String XMLNS = "https://sts.amazonaws.com/doc/2011-06-15/";
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Identity> keys = new ConcurrentHashMap<>();
@@ -78,7 +82,7 @@ final class StsEmulator {
 
     /** Checks the SigV4 signature with the secret of the key it names. {@code service} is kms or sts. */
     Authentication authenticate(FaultInjectingHttpServer.Call call, String service) {
-        SigV4.Claim claim = SigV4.parse(call.header("authorization"));
+        SigV4Verifier.Claim claim = SigV4Verifier.parse(call.header("authorization"));
         if (claim == null) {
             return new Authentication(null, "MissingAuthenticationToken", "Request is missing Authentication Token");
         }
@@ -91,7 +95,8 @@ final class StsEmulator {
             return new Authentication(null, "InvalidSignature", "Credential should be scoped to correct service: '"
                     + service + "'.");
         }
-        String wrong = SigV4.verify(claim, id.secret(), call);
+        String wrong = SIGV4.verify(claim, id.secret(),
+                new SigV4Verifier.Request(call.method(), call.rawPath(), call.rawQuery(), call.headers(), call.body()));
         if (wrong != null) {
             return new Authentication(null, "InvalidSignature", wrong);
         }

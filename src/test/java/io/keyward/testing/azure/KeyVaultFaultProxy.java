@@ -3,6 +3,7 @@ package io.keyward.testing.azure;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.keyward.testing.TestCertificate;
 
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
@@ -35,7 +36,7 @@ public final class KeyVaultFaultProxy implements AutoCloseable {
 
     private final String upstream;
     private final HttpClient client;
-    private final TestCertificate certificate = TestCertificate.generate();
+    private final TestCertificate certificate = TestCertificate.forLoopback("localhost");
     private final EntraTokenService entra;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "key-vault-fault-proxy");

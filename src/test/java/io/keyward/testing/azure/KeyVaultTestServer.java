@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.keyward.testing.TestCertificate;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,7 +52,7 @@ public final class KeyVaultTestServer implements AutoCloseable {
     private static final Set<String> API_VERSIONS = Set.of("7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6",
             "2025-07-01");
 
-    private final TestCertificate certificate = TestCertificate.generate();
+    private final TestCertificate certificate = TestCertificate.forLoopback("localhost");
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "key-vault-test-server");
         t.setDaemon(true);

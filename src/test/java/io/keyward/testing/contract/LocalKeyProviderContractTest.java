@@ -4,6 +4,7 @@ import io.keyward.provider.KeyProvider;
 import io.keyward.provider.KeySpec;
 import io.keyward.provider.local.LocalKeyProvider;
 import io.keyward.provider.local.LocalKms;
+import io.keyward.testing.Dirs;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -103,9 +104,9 @@ class LocalKeyProviderContractTest extends KeyProviderContract {
 
                 @Override
                 public void close() {
-                    try (var walk = Files.walk(dir)) {
-                        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    } catch (IOException ignored) {
+                    try {
+                        Dirs.deleteTree(dir);
+                    } catch (java.io.UncheckedIOException ignored) {
                         // temp dir; best effort
                     }
                 }

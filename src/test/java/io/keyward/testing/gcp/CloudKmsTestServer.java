@@ -16,6 +16,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.protobuf.StatusProto;
+import io.keyward.testing.Sleep;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -192,11 +193,7 @@ public final class CloudKmsTestServer implements AutoCloseable {
             }
             Duration d = delay;
             if (!d.isZero()) {
-                try {
-                    Thread.sleep(d.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                Sleep.quietly(d);
             }
             String authorization = headers.get(AUTHORIZATION);
             String principal;

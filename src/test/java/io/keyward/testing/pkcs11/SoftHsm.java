@@ -1,6 +1,7 @@
 package io.keyward.testing.pkcs11;
 
 import io.keyward.provider.pkcs11.Cryptoki;
+import io.keyward.testing.Dirs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,10 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real SoftHSM2 for the test JVM: its own token directory under {@code target/softhsm2} (surefire points
@@ -81,11 +80,7 @@ public final class SoftHsm {
                 tokens.add(new Token("kw-" + run + "-" + i, "pin-" + i + "-" + run));
             }
             if (first) {
-                if (Files.exists(tokenDir)) {
-                    try (Stream<Path> walk = Files.walk(tokenDir)) {
-                        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    }
-                }
+                Dirs.deleteTree(tokenDir);
                 Files.createDirectories(tokenDir);
                 Files.writeString(Path.of(conf), "directories.tokendir = " + tokenDir + "\nobjectstore.backend = file\n"
                         + "log.level = ERROR\nslots.removable = true\n", StandardCharsets.UTF_8);

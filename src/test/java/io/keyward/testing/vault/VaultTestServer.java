@@ -4,19 +4,17 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.keyward.testing.LoopbackServer;
+import io.keyward.testing.Sleep;
+import io.keyward.testing.TestCertificate;
 import io.keyward.testing.vault.VaultBackend.Reply;
 import io.keyward.testing.vault.VaultBackend.Request;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,16 +31,10 @@ public final class VaultTestServer implements AutoCloseable {
     private final VaultBackend backend;
     private final String rootToken;
     private final TestCertificate certificate;
-    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "vault-test-server");
-        t.setDaemon(true);
-        return t;
-    });
+    private final LoopbackServer server = new LoopbackServer("vault-test-server", this::bind, this::handle);
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private volatile Duration delay = Duration.ZERO;
-    private volatile HttpServer server;
-    private int port;
 
     private VaultTestServer(VaultBackend backend, String rootToken, TestCertificate certificate) {
         this.backend = backend;
@@ -58,7 +50,8 @@ public final class VaultTestServer implements AutoCloseable {
 
     /** An in-memory Vault over HTTPS with a fresh self-signed certificate for 127.0.0.1 ({@link #caPem()}). */
     public static VaultTestServer inMemoryTls() {
-        return new VaultTestServer(new InMemoryVault(ROOT_TOKEN), ROOT_TOKEN, TestCertificate.forLoopback());
+        return new VaultTestServer(new InMemoryVault(ROOT_TOKEN), ROOT_TOKEN, 
+                TestCertificate.forLoopback("keyward vault test server"));
     }
 
     /** Fronts a real Vault (e.g. a Testcontainers dev server) so the same faults can be injected. */
@@ -67,7 +60,7 @@ public final class VaultTestServer implements AutoCloseable {
     }
 
     public String address() {
-        return (certificate == null ? "http" : "https") + "://127.0.0.1:" + port;
+        return (certificate == null ? "http" : "https") + "://127.0.0.1:" + server.port();
     }
 
     public String rootToken() {
@@ -91,46 +84,22 @@ public final class VaultTestServer implements AutoCloseable {
     }
 
     /** Stops listening: connections are refused until {@link #start()}. */
-    public synchronized void stop() {
-        if (server != null) {
-            server.stop(0);
-            server = null;
-        }
+    public void stop() {
+        server.stop();
     }
 
     /** Listens again, on the same port as before. */
-    public synchronized void start() {
-        if (server != null) {
-            return;
+    public void start() {
+        server.start();
+    }
+
+    private HttpServer bind(InetSocketAddress at) throws IOException {
+        if (certificate == null) {
+            return HttpServer.create(at, 64);
         }
-        long giveUp = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (true) {
-            try {
-                InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-                HttpServer s;
-                if (certificate == null) {
-                    s = HttpServer.create(at, 64);
-                } else {
-                    HttpsServer https = HttpsServer.create(at, 64);
-                    SSLContext ctx = certificate.serverContext();
-                    https.setHttpsConfigurator(new HttpsConfigurator(ctx));
-                    s = https;
-                }
-                s.setExecutor(executor);
-                s.createContext("/", this::handle);
-                s.start();
-                port = s.getAddress().getPort();
-                server = s;
-                return;
-            } catch (BindException e) {
-                if (System.nanoTime() > giveUp) {
-                    throw new IllegalStateException("port " + port + " stays in use", e);
-                }
-                sleep(Duration.ofMillis(50));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        HttpsServer https = HttpsServer.create(at, 64);
+        https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
+        return https;
     }
 
     /** Delays every answer by {@code d} ({@link Duration#ZERO} for normal speed). */
@@ -152,7 +121,7 @@ public final class VaultTestServer implements AutoCloseable {
         try {
             Duration d = delay;
             if (!d.isZero()) {
-                sleep(d);
+                Sleep.quietly(d);
             }
             String raw = ex.getRequestURI().getRawPath();
             if (!raw.startsWith("/v1/")) {
@@ -201,17 +170,8 @@ public final class VaultTestServer implements AutoCloseable {
         }
     }
 
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
-        stop();
-        executor.shutdownNow();
+        server.close();
     }
 }

@@ -4,9 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.keyward.testing.LoopbackServer;
+import io.keyward.testing.SigV4Verifier;
+import io.keyward.testing.Sleep;
+import io.keyward.testing.TestCertificate;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -16,8 +21,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -32,8 +35,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -47,6 +48,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class XksTestServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** "Any requests more than 5 minutes in the past (or future, due to clock drift) SHOULD fail authentication." */
+    private static final SigV4Verifier SIGV4 = new SigV4Verifier("kms-xks-proxy", Duration.ofMinutes(5));
     /** What this proxy returns as ciphertextMetadata: a key material version, as the spec's example does. */
     private static final byte[] CIPHERTEXT_METADATA = "kv=1".getBytes(StandardCharsets.US_ASCII);
 
@@ -65,22 +68,16 @@ public final class XksTestServer implements AutoCloseable {
     }
 
     private final String prefix;
-    private final TestCertificate certificate = TestCertificate.forLoopback();
+    private final TestCertificate certificate = TestCertificate.forLoopback("keyward xks test proxy");
     private final TestCertificate client;
     private final Map<String, String> credentials = new ConcurrentHashMap<>();
     private final Map<String, Key> keys = new ConcurrentHashMap<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final SecureRandom random = new SecureRandom();
-    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "xks-test-proxy");
-        t.setDaemon(true);
-        return t;
-    });
+    private final LoopbackServer server = new LoopbackServer("xks-test-proxy", this::bind, this::handle);
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private volatile Duration delay = Duration.ZERO;
-    private HttpsServer server;
-    private int port;
 
     private XksTestServer(String prefix, boolean mutualTls) {
         this.prefix = prefix;
@@ -99,7 +96,7 @@ public final class XksTestServer implements AutoCloseable {
     }
 
     public String authority() {
-        return "127.0.0.1:" + port;
+        return "127.0.0.1:" + server.port();
     }
 
     public String prefix() {
@@ -173,52 +170,33 @@ public final class XksTestServer implements AutoCloseable {
         throttled.set(n);
     }
 
-    public synchronized void stop() {
-        if (server != null) {
-            server.stop(0);
-            server = null;
-        }
+    public void stop() {
+        server.stop();
     }
 
     /** Listens, on the same port as before after a {@link #stop()}. */
-    public synchronized void start() {
-        if (server != null) {
-            return;
-        }
-        long giveUp = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (true) {
-            try {
-                HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-                s.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext(client)) {
-                    @Override
-                    public void configure(HttpsParameters params) {
-                        javax.net.ssl.SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
-                        ssl.setNeedClientAuth(client != null);
-                        params.setSSLParameters(ssl);
-                    }
-                });
-                s.setExecutor(executor);
-                s.createContext("/", this::handle);
-                s.start();
-                port = s.getAddress().getPort();
-                server = s;
-                return;
-            } catch (BindException e) {
-                if (System.nanoTime() > giveUp) {
-                    throw new IllegalStateException("port " + port + " stays in use", e);
-                }
-                sleep(Duration.ofMillis(50));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+    public void start() {
+        server.start();
+    }
+
+    private HttpServer bind(InetSocketAddress at) throws IOException {
+        HttpsServer https = HttpsServer.create(at, 64);
+        https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext(client)) {
+            @Override
+            public void configure(HttpsParameters params) {
+                javax.net.ssl.SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                ssl.setNeedClientAuth(client != null);
+                params.setSSLParameters(ssl);
             }
-        }
+        });
+        return https;
     }
 
     private void handle(HttpExchange ex) {
         requests.incrementAndGet();
         try {
             if (!delay.isZero()) {
-                sleep(delay);
+                Sleep.quietly(delay);
             }
             byte[] body;
             try (InputStream in = ex.getRequestBody()) {
@@ -312,7 +290,7 @@ public final class XksTestServer implements AutoCloseable {
     }
 
     private String authenticate(HttpExchange ex, byte[] body) {
-        XksSigV4.Claim claim = XksSigV4.parse(ex.getRequestHeaders().getFirst("Authorization"));
+        SigV4Verifier.Claim claim = SigV4Verifier.parse(ex.getRequestHeaders().getFirst("Authorization"));
         if (claim == null) {
             return "missing or malformed SigV4 Authorization header";
         }
@@ -322,7 +300,8 @@ public final class XksTestServer implements AutoCloseable {
         }
         Map<String, List<String>> headers = new TreeMap<>();
         ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-        return XksSigV4.verify(claim, secret, ex.getRequestMethod(), ex.getRequestURI().getRawPath(), headers, body);
+        return SIGV4.verify(claim, secret, new SigV4Verifier.Request(ex.getRequestMethod(),
+                ex.getRequestURI().getRawPath(), ex.getRequestURI().getRawQuery(), headers, body));
     }
 
     private Reply encrypt(Key key, JsonNode request) {
@@ -354,7 +333,7 @@ public final class XksTestServer implements AutoCloseable {
             cdiv.writeBytes(iv);
             cdiv.writeBytes(ciphertext);
             cdiv.writeBytes(tag);
-            r.put("ciphertextDataIntegrityValue", enc(XksSigV4.sha256(cdiv.toByteArray())));
+            r.put("ciphertextDataIntegrityValue", enc(SigV4Verifier.sha256(cdiv.toByteArray())));
         }
         return new Reply(200, r);
     }
@@ -451,18 +430,9 @@ public final class XksTestServer implements AutoCloseable {
         }
     }
 
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
-        stop();
-        executor.shutdownNow();
+        server.close();
     }
 
     /** Lists what a test may want to assert on, for messages. */

@@ -1,4 +1,4 @@
-package io.keyward.testing.aws;
+package io.keyward.testing;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -15,32 +15,53 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Verifies AWS Signature Version 4 on a received request, as AWS does: recomputes the signature from the
  * canonical request with the secret of the access key the request names
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html).
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html). Used by the AWS KMS
+ * test server (services kms and sts, 15 minutes of clock skew) and by the XKS test proxy (service
+ * {@code kms-xks-proxy}, 5 minutes, as the XKS proxy API specification's Appendix A asks).
  */
-final class SigV4 {
+public final class SigV4Verifier {
     private static final Pattern AUTH = Pattern.compile(
             "^AWS4-HMAC-SHA256\\s+Credential=([^/]+)/(\\d{8})/([^/]+)/([^/]+)/aws4_request,\\s*"
                     + "SignedHeaders=([^,]+),\\s*Signature=([0-9a-f]{64})$");
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
-    private static final Duration MAX_SKEW = Duration.ofMinutes(15);
+
+    private final String service;
+    private final Duration maxSkew;
 
     /** The credential scope and signature an Authorization header claims. */
-    record Claim(String accessKeyId, String date, String region, String service, List<String> signedHeaders,
+    public record Claim(String accessKeyId, String date, String region, String service, List<String> signedHeaders,
             String signature) {
     }
 
-    private SigV4() {
+    /** A received request; {@code headers} by lower-case name, {@code rawQuery} null when there is none. */
+    public record Request(String method, String rawPath, String rawQuery, Map<String, List<String>> headers,
+            byte[] body) {
+        String header(String name) {
+            List<String> values = headers.get(name);
+            return values == null || values.isEmpty() ? null : values.get(0);
+        }
+    }
+
+    /**
+     * @param service the only service a credential scope may name, or null when the caller checks it (the AWS
+     *                test server answers a wrong service with its own error)
+     * @param maxSkew how far x-amz-date may be from this clock, either way
+     */
+    public SigV4Verifier(String service, Duration maxSkew) {
+        this.service = service;
+        this.maxSkew = maxSkew;
     }
 
     /** Parses the Authorization header; null if it is missing or not SigV4. */
-    static Claim parse(String authorization) {
+    public static Claim parse(String authorization) {
         if (authorization == null) {
             return null;
         }
@@ -51,17 +72,24 @@ final class SigV4 {
         return new Claim(m.group(1), m.group(2), m.group(3), m.group(4), List.of(m.group(5).split(";")), m.group(6));
     }
 
-    /** Null if the signature is right for {@code secret}; otherwise why not. */
-    static String verify(Claim claim, String secret, FaultInjectingHttpServer.Call call) {
-        String amzDate = call.header("x-amz-date");
+    /**
+     * Null if the signature is right for {@code secret}; otherwise why not. The payload hash in the canonical
+     * request is always the body's own; a declared {@code x-amz-content-sha256} must match it.
+     */
+    public String verify(Claim claim, String secret, Request request) {
+        if (service != null && !service.equals(claim.service())) {
+            return "the credential scope must name the service " + service;
+        }
+        String amzDate = request.header("x-amz-date");
         if (amzDate == null || !claim.signedHeaders().contains("host")
                 || !claim.signedHeaders().contains("x-amz-date")) {
             return "the request must sign host and x-amz-date";
         }
         try {
             Instant at = Instant.from(AMZ_DATE.parse(amzDate));
-            if (Duration.between(at, Instant.now()).abs().compareTo(MAX_SKEW) > 0) {
-                return "Signature expired: " + amzDate + " is more than 15 minutes away from the server time";
+            if (Duration.between(at, Instant.now()).abs().compareTo(maxSkew) > 0) {
+                return "Signature expired: " + amzDate + " is more than " + maxSkew.toMinutes()
+                        + " minutes away from the server time";
             }
         } catch (DateTimeParseException e) {
             return "x-amz-date is not a valid date";
@@ -70,11 +98,11 @@ final class SigV4 {
             return "the credential scope date does not match x-amz-date";
         }
         StringBuilder canonical = new StringBuilder();
-        canonical.append(call.method()).append('\n');
-        canonical.append(canonicalPath(call.rawPath())).append('\n');
-        canonical.append(canonicalQuery(call.rawQuery())).append('\n');
+        canonical.append(request.method()).append('\n');
+        canonical.append(canonicalPath(request.rawPath())).append('\n');
+        canonical.append(canonicalQuery(request.rawQuery())).append('\n');
         for (String h : claim.signedHeaders()) {
-            List<String> values = call.headers().get(h);
+            List<String> values = request.headers().get(h);
             if (values == null) {
                 return "signed header " + h + " is missing";
             }
@@ -83,8 +111,12 @@ final class SigV4 {
             canonical.append(h).append(':').append(String.join(",", trimmed)).append('\n');
         }
         canonical.append('\n').append(String.join(";", claim.signedHeaders())).append('\n');
-        String payloadHash = call.header("x-amz-content-sha256");
-        canonical.append(payloadHash != null ? payloadHash : hex(sha256(call.body())));
+        String payloadHash = hex(sha256(request.body()));
+        String declared = request.header("x-amz-content-sha256");
+        if (declared != null && !declared.equals(payloadHash)) {
+            return "x-amz-content-sha256 does not match the payload";
+        }
+        canonical.append(payloadHash);
 
         String scope = claim.date() + "/" + claim.region() + "/" + claim.service() + "/aws4_request";
         String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
@@ -104,15 +136,11 @@ final class SigV4 {
         if (rawPath == null || rawPath.isEmpty()) {
             return "/";
         }
-        StringBuilder out = new StringBuilder();
+        List<String> out = new ArrayList<>();
         for (String segment : rawPath.split("/", -1)) {
-            if (out.length() > 0 || rawPath.startsWith("/")) {
-                out.append('/');
-            }
-            out.append(encode(segment));
+            out.add(encode(segment));
         }
-        String s = out.toString();
-        return s.startsWith("//") ? s.substring(1) : s;
+        return String.join("/", out);
     }
 
     private static String canonicalQuery(String rawQuery) {
@@ -133,7 +161,7 @@ final class SigV4 {
     }
 
     /** RFC 3986 unreserved characters stay, everything else is %XX (upper case). */
-    static String encode(String s) {
+    private static String encode(String s) {
         StringBuilder out = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);
@@ -147,7 +175,7 @@ final class SigV4 {
         return out.toString();
     }
 
-    static byte[] sha256(byte[] data) {
+    public static byte[] sha256(byte[] data) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(data);
         } catch (GeneralSecurityException e) {
