@@ -40,6 +40,7 @@ class Pkcs11PackagedIT {
             SoftHsm.get().createKey(token, "it-kek", false);
             return Map.of("keyward.data-dir", DATA.toString(),
                     "keyward.providers.pkcs11.modules", SoftHsm.LIBRARY,
+                    "keyward.providers.pkcs11.token-tenants.\"" + token.label() + "\"", "hsm-bank",
                     "keyward.health.probe-interval", "1s");
         }
 

@@ -104,6 +104,8 @@ class Pkcs11ServiceTest {
             Api.decrypt(app, tenant, ct, Map.of("row", "1")).statusCode(403).body("code", equalTo("KEY_REVOKED"));
             // probe interval 1 s + one provider call: well inside 3 s
             assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "revocation seen after " + took);
+            System.out.printf("pkcs11 revocation: KEY_REVOKED %d ms after the key was disabled in the token "
+                    + "(probe interval 1 s)%n", took.toMillis());
             admin().get("/v1/tenants/" + tenant).then().statusCode(200).body("state", equalTo("REVOKED"));
 
             fixture.enable(key);
