@@ -40,6 +40,12 @@ final class XksErrors {
                 : errorName + (errorMessage == null || errorMessage.isEmpty() ? "" : ": " + errorMessage);
         if (errorName != null) {
             switch (errorName) {
+                // The four revoked-class names below describe the key, but on DECRYPT they answer a request that
+                // carries the caller's wrapped key (ciphertextMetadata, IV, tag, ciphertext are attacker-chosen): a
+                // key-versioning proxy may well say KeyNotFoundException for a key version it does not know. So on
+                // DECRYPT they are only a suspicion, and XksProvider#unwrap confirms them with a metadata call (no
+                // caller input) before anything is marked revoked. On METADATA, ENCRYPT and HEALTH no caller input
+                // is sent, so the proxy's word stands.
                 case "InvalidStateException":
                     // 400 "the specified external key or key store is disabled, deactivated or blocked"
                     return XksFailure.revoked("external key " + where + " is disabled at the XKS proxy (" + detail
@@ -54,9 +60,15 @@ final class XksErrors {
                             + " it (" + detail + ")");
                 case "AccessDeniedException":
                 case "AuthorizationException":
-                    // 403 "the operation is not authorized based on request metadata": the customer's secondary
-                    // authorization withdrew keyward's access. (Issue 4 calls it AuthorizationException; the
-                    // spec's name is AccessDeniedException. Both are read.)
+                    // 403 "the operation is not authorized based on request metadata". In the spec this is a verdict
+                    // on one request (secondary authorization reads requestMetadata: caller, operation, request id),
+                    // not a key state, so strictly it says nothing about the next request. Keyward still reads it as
+                    // a revocation, because it is the switch the XKS API gives a customer to cut keyward off without
+                    // touching the key (docs/how-to/xks-proxy.md, "Cutting keyward off"), and a customer who pulls
+                    // it must see keyward stop. The price, documented there: a rule that denies one keyward caller
+                    // revokes the whole tenant key, so customers are told to match keyward as a whole. On DECRYPT it
+                    // counts only once a metadata call is denied too (see above). (Issue 4 calls it
+                    // AuthorizationException; the spec's name is AccessDeniedException. Both are read.)
                     return XksFailure.revoked("the XKS proxy denied keyward access to " + where + " (" + detail + ")");
                 case "AuthenticationFailedException":
                     // 401 "invalid AWS SigV4 signature": wrong access key id, secret or region. Keyward cannot tell a
@@ -95,7 +107,10 @@ final class XksErrors {
         return fromStatus(op, status, detail, key);
     }
 
-    /** No (known) error name: the spec's statuses, and plain HTTP sense for anything in front of the proxy. */
+    /**
+     * No (known) error name: the spec's statuses, and plain HTTP sense for anything in front of the proxy. Never
+     * revoked: only an error name of the spec can say the key is gone.
+     */
     private static XksFailure fromStatus(Operation op, int status, String detail, XksKeyReference key) {
         if (status == 429 || status == 408 || (status >= 500 && status != 501)) {
             return XksFailure.unavailable("the XKS proxy at " + key.authority() + " could not " + op.label + " "
@@ -106,7 +121,13 @@ final class XksErrors {
                     + " refused keyward's credentials (" + detail + ")");
         }
         if (status == 403) {
-            return XksFailure.revoked("the XKS proxy denied keyward access to " + key.keyUri() + " (" + detail + ")");
+            // A 403 that names no XKS error is not the proxy's secondary authorization speaking: it is what a WAF, load
+            // balancer or reverse proxy in front of it answers. Never a revocation (that would cut the tenant off,
+            // sticky until :restore, on the word of a box that knows nothing about the key); another attempt would
+            // most likely meet the same rule, so it is a configuration problem to fix in front of the proxy.
+            return XksFailure.misconfigured("the XKS proxy at " + key.authority() + " answered 403 for "
+                    + key.keyUri() + " without an XKS error name (" + detail + "): something in front of the proxy "
+                    + "(firewall, load balancer) refused the request; not treated as a revocation");
         }
         if (status == 404 && op != Operation.HEALTH) {
             // Without an error name a 404 may be a wrong path as well as a missing key: not proof of revocation.

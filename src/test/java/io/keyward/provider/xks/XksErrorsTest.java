@@ -65,7 +65,11 @@ class XksErrorsTest {
             "503, SomethingNew,                  DECRYPT,  unavailable,   true",
             "429, ,                              DECRYPT,  unavailable,   true",
             "401, ,                              DECRYPT,  misconfigured, false",
-            "403, ,                              DECRYPT,  revoked,       false",
+            // a bare 403 is a firewall or load balancer in front of the proxy, never a revocation
+            "403, ,                              DECRYPT,  misconfigured, false",
+            "403, ,                              ENCRYPT,  misconfigured, false",
+            "403, ,                              METADATA, misconfigured, false",
+            "403, SomethingNew,                  METADATA, misconfigured, false",
             "404, ,                              DECRYPT,  misconfigured, false",
             "405, ,                              DECRYPT,  misconfigured, false",
             "501, ,                              DECRYPT,  misconfigured, false",
