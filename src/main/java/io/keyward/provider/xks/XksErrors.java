@@ -148,6 +148,12 @@ final class XksErrors {
             Thread.currentThread().interrupt();
             return XksFailure.unavailableNoRetry("interrupted while calling the XKS proxy at " + key.authority());
         }
+        if (has(chain, XksClient.ResponseTooLargeException.class)) {
+            // A hostile or broken host streaming without end: cut off at the cap. The same host would do it again, so
+            // no retry within the call; transient for keyward (the key itself is not in question).
+            return XksFailure.unavailableNoRetry("the XKS proxy at " + key.authority() + " sent an answer over "
+                    + XksClient.MAX_RESPONSE + " bytes (an XKS answer is a few KiB): not read further");
+        }
         if (has(chain, HttpConnectTimeoutException.class)) {
             return XksFailure.unavailable("cannot connect to the XKS proxy at " + key.authority() + " in time");
         }

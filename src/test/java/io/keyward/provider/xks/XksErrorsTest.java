@@ -100,6 +100,8 @@ class XksErrorsTest {
         assertOutcome(new IOException("closed"), KeyUnavailableException.class, true);
         assertOutcome(new IOException("x", new SSLHandshakeException("PKIX path building failed")),
                 KeyMisconfiguredException.class, false);
+        assertOutcome(new IOException("x", new XksClient.ResponseTooLargeException(XksClient.MAX_RESPONSE)),
+                KeyUnavailableException.class, false);
         assertOutcome(new InterruptedException(), KeyUnavailableException.class, false);
         assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
     }

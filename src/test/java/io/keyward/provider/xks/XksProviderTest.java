@@ -11,6 +11,7 @@ import io.keyward.testing.xks.XksTestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -241,6 +242,39 @@ class XksProviderTest {
             assertThrows(KeyMisconfiguredException.class, () -> fixture.provider().unwrap(key, wrapped, AAD));
             proxy.frontAnswers(0, null);
             assertStillUsable(fixture, key, wrapped, dek);
+        }
+    }
+
+    /** M4: the proxy's host is the tenant's; keyward reads at most 64 KiB of any answer. */
+    @ParameterizedTest(name = "chunked={0}")
+    @ValueSource(booleans = {true, false})
+    void anOversizedAnswerIsUnavailableAndNotReadToTheEnd(boolean chunked) {
+        try (XksTestServer proxy = XksTestServer.start("kw")) {
+            XksFixture fixture = fixture(proxy);
+            KeySpec key = fixture.newKey();
+            // 1 GiB: read to the end, it would exhaust the attempt timeout (and the heap) long before the cap says so.
+            proxy.oversizedResponses(1L << 30, chunked);
+            long start = System.nanoTime();
+            KeyUnavailableException e = assertThrows(KeyUnavailableException.class,
+                    () -> fixture.provider().wrap(key, dek(), AAD));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(e.getMessage().contains("over 65536 bytes"), e.getMessage());
+            assertTrue(millis < XksContractTest.SETTINGS.attemptTimeout().toMillis(), millis + " ms");
+            proxy.oversizedResponses(0, false);
+            fixture.provider().check(key);
+        }
+    }
+
+    @Test
+    void anAnswerOfExactlyTheCapIsRead() {
+        try (XksTestServer proxy = XksTestServer.start("kw")) {
+            XksFixture fixture = fixture(proxy);
+            KeySpec key = fixture.newKey();
+            proxy.oversizedResponses(XksClient.MAX_RESPONSE, true);
+            // Read whole, then refused for what it is: a JSON object without the encrypt fields.
+            KeyMisconfiguredException e = assertThrows(KeyMisconfiguredException.class,
+                    () -> fixture.provider().wrap(key, dek(), AAD));
+            assertTrue(e.getMessage().contains("without 'ciphertext'"), e.getMessage());
         }
     }
 }
