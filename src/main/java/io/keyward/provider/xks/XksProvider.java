@@ -34,7 +34,7 @@ import java.util.UUID;
  * <ul>
  * <li>wrap = {@code POST .../keys/<id>/encrypt} with {@code encryptionAlgorithm} {@code AES_GCM}, keyward's
  * associated data in {@code additionalAuthenticatedData}, and {@code ciphertextDataIntegrityValueAlgorithm}
- * {@code SHA_256}: the proxy's CDIV is checked before the result is used (spec, Appendix C).</li>
+ * {@code SHA_256}: the proxy's CDIV is required and checked before the result is used (spec, Appendix C).</li>
  * <li>unwrap = {@code decrypt} with the pieces of {@link XksWrappedKey}; a revoked-class answer is confirmed with
  * {@code metadata} before it counts ({@link #confirmRevocation}).</li>
  * <li>check = {@code health}, {@code metadata} (ENABLED, ENCRYPT and DECRYPT, AES_256), a round trip, and proof that
@@ -212,8 +212,15 @@ public final class XksProvider implements KeyProvider {
                     + "IV, 16 byte tag, at most 20 bytes of metadata)");
         }
         byte[] cdiv = bytes(r, "ciphertextDataIntegrityValue", false, key);
-        // Older proxies may not return a CDIV; a CDIV that is there must match (spec, Appendix C).
-        if (cdiv.length > 0 && !MessageDigest.isEqual(cdiv, sha256(aad, meta, iv, ciphertext, tag))) {
+        // Keyward always sends ciphertextDataIntegrityValueAlgorithm, and then the proxy MUST return the CDIV (spec,
+        // Encrypt, "Response Payload Parameters"). Without it nothing vouches that the wrapped key will decrypt, and
+        // keyward would keep a data key it may never get back: refused, as a proxy that does not follow the API.
+        if (cdiv.length == 0) {
+            throw new KeyMisconfiguredException("the XKS proxy returned no ciphertextDataIntegrityValue for encrypt on "
+                    + key.keyUri() + " although keyward asked for one (SHA_256); the XKS API requires it (Encrypt, "
+                    + "Appendix C): update or configure the proxy");
+        }
+        if (!MessageDigest.isEqual(cdiv, sha256(aad, meta, iv, ciphertext, tag))) {
             throw new KeyUnavailableException("the XKS proxy's ciphertextDataIntegrityValue for " + key.keyUri()
                     + " does not match its answer: the wrapped key was corrupted on the way, not used");
         }

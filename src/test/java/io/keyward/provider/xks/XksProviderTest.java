@@ -277,4 +277,21 @@ class XksProviderTest {
             assertTrue(e.getMessage().contains("without 'ciphertext'"), e.getMessage());
         }
     }
+
+    /** L1: keyward asks for a CDIV, so the spec says the proxy MUST return one. */
+    @Test
+    void encryptWithoutTheRequestedCdivIsMisconfigured() {
+        try (XksTestServer proxy = XksTestServer.start("kw")) {
+            XksFixture fixture = fixture(proxy);
+            KeySpec key = fixture.newKey();
+            proxy.omitCdiv(true);
+            KeyMisconfiguredException e = assertThrows(KeyMisconfiguredException.class,
+                    () -> fixture.provider().wrap(key, dek(), AAD));
+            assertTrue(e.getMessage().contains("proxy returned no ciphertextDataIntegrityValue"), e.getMessage());
+            assertThrows(KeyMisconfiguredException.class, () -> fixture.provider().check(key));
+            proxy.omitCdiv(false);
+            byte[] dek = dek();
+            assertArrayEquals(dek, fixture.provider().unwrap(key, fixture.provider().wrap(key, dek, AAD), AAD));
+        }
+    }
 }
