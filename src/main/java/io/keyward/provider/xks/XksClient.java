@@ -164,8 +164,20 @@ final class XksClient {
         if (name != null && !ERROR_NAME.matcher(name).matches()) {
             name = null;
         }
-        throw XksErrors.fromAnswer(op, response.statusCode(), name, XksErrors.printable(text(json, "errorMessage")),
-                key);
+        throw XksErrors.fromAnswer(op, response.statusCode(), name, text(json, "errorMessage"), key,
+                secrets(options));
+    }
+
+    /** The credentials a request was sent with, which no message built from the proxy's answer may repeat. */
+    private static List<String> secrets(Map<String, String> options) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        for (String name : XksKeyReference.SECRETS) {
+            String v = options.get(name);
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        return out;
     }
 
     /**

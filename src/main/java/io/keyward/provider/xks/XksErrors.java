@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -33,11 +34,19 @@ final class XksErrors {
     private XksErrors() {
     }
 
-    /** An HTTP answer other than 200. {@code errorMessage} is already cut to printable ASCII by the caller. */
-    static XksFailure fromAnswer(Operation op, int status, String errorName, String errorMessage, XksKeyReference key) {
+    /**
+     * An HTTP answer other than 200. {@code errorMessage} is the proxy's raw text: it is shown (cut to short printable
+     * ASCII) because it helps the customer, but only after every occurrence of {@code secrets} (the credentials
+     * keyward signed or authenticated this request with) is blanked out, since a careless proxy may echo what it was
+     * given, and this message reaches the tenant's administrator, keyward's audit trail and its logs.
+     */
+    static XksFailure fromAnswer(Operation op, int status, String errorName, String errorMessage, XksKeyReference key,
+            Collection<String> secrets) {
         String where = key.keyUri();
+        String message = printable(redact(errorMessage, secrets));
+        String name = redact(errorName, secrets);
         String detail = errorName == null ? "HTTP " + status
-                : errorName + (errorMessage == null || errorMessage.isEmpty() ? "" : ": " + errorMessage);
+                : name + (message == null || message.isEmpty() ? "" : ": " + message);
         if (errorName != null) {
             switch (errorName) {
                 // The four revoked-class names below describe the key, but on DECRYPT they answer a request that
@@ -194,6 +203,31 @@ final class XksErrors {
             }
         }
         return false;
+    }
+
+    /**
+     * Blanks out every occurrence of each secret (whole values, and each line of a multi-line value such as a PEM
+     * key) in {@code raw}. Runs before {@link #printable} cuts the text, so a secret straddling the cut cannot leave
+     * its beginning behind.
+     */
+    static String redact(String raw, Collection<String> secrets) {
+        if (raw == null || secrets == null) {
+            return raw;
+        }
+        String out = raw;
+        for (String secret : secrets) {
+            if (secret == null || secret.isBlank()) {
+                continue;
+            }
+            out = out.replace(secret, "[redacted]");
+            for (String line : secret.split("\\R")) {
+                String t = line.strip();
+                if (t.length() >= 16 && !t.startsWith("-----")) {
+                    out = out.replace(t, "[redacted]");
+                }
+            }
+        }
+        return out;
     }
 
     /** The spec's errorMessage is printable ASCII under 512 characters; keyward keeps 160 of them. */
