@@ -188,8 +188,13 @@ final class XksErrors {
         }
         for (Throwable t : chain) {
             if (t instanceof IOException) {
+                // Includes a proxy that wants a client certificate keyward did not present: in TLS 1.3 the server
+                // checks it after the client's handshake is done, and the client sees only the connection closing
+                // with no answer, as from a proxy that crashed. Hence unavailable, with a hint when no client
+                // certificate is configured.
                 return XksFailure.unavailable("connection to the XKS proxy at " + key.authority() + " failed ("
-                        + t.getClass().getSimpleName() + ")");
+                        + t.getClass().getSimpleName() + ")" + (key.clientCertPem() == null
+                                ? "; if the proxy requires mutual TLS, set 'clientCertificate' and 'clientKey'" : ""));
             }
         }
         return XksFailure.unavailable("calling the XKS proxy at " + key.authority() + " failed ("
