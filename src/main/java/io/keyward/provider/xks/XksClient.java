@@ -14,10 +14,12 @@ import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +27,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,6 +51,12 @@ final class XksClient {
     private static final Pattern ERROR_NAME = Pattern.compile("[A-Za-z]{1,64}");
     private static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int MAX_CLIENTS = 64;
+    /**
+     * Longest response body keyward reads. The largest answer of the XKS API is encrypt's: a 4300-byte ciphertext in
+     * base64 and a few small fields, under 6 KiB; error bodies are under 1 KiB. 64 KiB leaves room for a chatty proxy
+     * or a load balancer's error page and still bounds what a hostile host can make keyward hold.
+     */
+    static final int MAX_RESPONSE = 64 * 1024;
 
     private final ProviderSettings settings;
     private final long baseBackoffNanos;
@@ -128,8 +138,7 @@ final class XksClient {
                 values.forEach(v -> request.header(name, v));
             }
         });
-        CompletableFuture<HttpResponse<byte[]>> future = http.sendAsync(request.build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<byte[]>> future = http.sendAsync(request.build(), CappedBody.HANDLER);
         HttpResponse<byte[]> response;
         try {
             // The request timeout bounds the JDK's own wait; this bounds ours, whatever the JDK does.
@@ -155,8 +164,96 @@ final class XksClient {
         if (name != null && !ERROR_NAME.matcher(name).matches()) {
             name = null;
         }
-        throw XksErrors.fromAnswer(op, response.statusCode(), name, XksErrors.printable(text(json, "errorMessage")),
-                key);
+        throw XksErrors.fromAnswer(op, response.statusCode(), name, text(json, "errorMessage"), key,
+                secrets(options));
+    }
+
+    /** The credentials a request was sent with, which no message built from the proxy's answer may repeat. */
+    private static List<String> secrets(Map<String, String> options) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        for (String name : XksKeyReference.SECRETS) {
+            String v = options.get(name);
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Reads a response body of at most {@link #MAX_RESPONSE} bytes. The proxy's host is the tenant's to choose, so it
+     * may stream without end; the JDK's {@code ofByteArray()} would hold all of it in memory. A declared
+     * {@code Content-Length} over the cap is refused before a byte is read; a body that grows past it (chunked, or
+     * lying about its length) is cancelled there, which closes the connection. Either way the response fails with
+     * {@link ResponseTooLargeException}.
+     */
+    static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+        static final HttpResponse.BodyHandler<byte[]> HANDLER = info -> new CappedBody(
+                info.headers().firstValueAsLong("Content-Length").orElse(-1L), MAX_RESPONSE);
+
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private final long declared;
+        private final int cap;
+        private Flow.Subscription subscription;
+
+        CappedBody(long declared, int cap) {
+            this.declared = declared;
+            this.cap = cap;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            if (declared > cap) {
+                tooLarge();
+                return;
+            }
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (body.isDone()) {
+                return;
+            }
+            for (ByteBuffer b : items) {
+                if ((long) out.size() + b.remaining() > cap) {
+                    tooLarge();
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                out.writeBytes(chunk);
+            }
+        }
+
+        private void tooLarge() {
+            subscription.cancel();
+            body.completeExceptionally(new ResponseTooLargeException(cap));
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            body.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(out.toByteArray());
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+    }
+
+    /** The proxy's answer was longer than {@link #MAX_RESPONSE}: not read further. */
+    static final class ResponseTooLargeException extends java.io.IOException {
+        ResponseTooLargeException(int cap) {
+            super("response body over " + cap + " bytes", null);
+        }
     }
 
     private static SdkHttpRequest sign(XksKeyReference key, Map<String, String> options, URI uri, byte[] payload) {

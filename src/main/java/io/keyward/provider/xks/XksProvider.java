@@ -34,8 +34,9 @@ import java.util.UUID;
  * <ul>
  * <li>wrap = {@code POST .../keys/<id>/encrypt} with {@code encryptionAlgorithm} {@code AES_GCM}, keyward's
  * associated data in {@code additionalAuthenticatedData}, and {@code ciphertextDataIntegrityValueAlgorithm}
- * {@code SHA_256}: the proxy's CDIV is checked before the result is used (spec, Appendix C).</li>
- * <li>unwrap = {@code decrypt} with the pieces of {@link XksWrappedKey}.</li>
+ * {@code SHA_256}: the proxy's CDIV is required and checked before the result is used (spec, Appendix C).</li>
+ * <li>unwrap = {@code decrypt} with the pieces of {@link XksWrappedKey}; a revoked-class answer is confirmed with
+ * {@code metadata} before it counts ({@link #confirmRevocation}).</li>
  * <li>check = {@code health}, {@code metadata} (ENABLED, ENCRYPT and DECRYPT, AES_256), a round trip, and proof that
  * the proxy binds the associated data.</li>
  * </ul>
@@ -94,7 +95,58 @@ public final class XksProvider implements KeyProvider {
     public byte[] unwrap(KeySpec spec, byte[] wrapped, byte[] aad) {
         XksKeyReference key = key(spec);
         XksWrappedKey w = XksWrappedKey.decode(wrapped, key.keyUri());
-        return decrypt(key, spec.options(), client.start(), w, aad, "Decrypt");
+        return decryptConfirmed(key, spec.options(), client.start(), w, aad);
+    }
+
+    /** {@link #decrypt}, with a revoked-class answer confirmed by {@link #confirmRevocation} before it counts. */
+    private byte[] decryptConfirmed(XksKeyReference key, Map<String, String> options, XksClient.Deadline deadline,
+            XksWrappedKey w, byte[] aad) {
+        try {
+            return decrypt(key, options, deadline, w, aad, "Decrypt");
+        } catch (KeyRevokedException suspicion) {
+            throw confirmRevocation(key, options, deadline, suspicion);
+        }
+    }
+
+    /**
+     * A revoked-class answer to decrypt (InvalidStateException, KeyNotFoundException, InvalidKeyUsageException,
+     * AccessDeniedException) is not proof: that request carried the caller's wrapped key, and its
+     * {@code ciphertextMetadata} and IV are whatever the caller put in the envelope. A proxy that versions its key
+     * material (the spec's own metadata example is {@code key_version=1}) may answer KeyNotFoundException for a version
+     * it does not know, and a secondary-authorization policy may deny on anything. Marking the key revoked on that word
+     * would let anyone who can submit a ciphertext cut a tenant off until {@code :restore}. So keyward asks the proxy
+     * about the key alone, with {@code metadata} (no caller input), within the same deadline:
+     * <ul>
+     * <li>ENABLED with ENCRYPT and DECRYPT: the key is fine, the wrapped key was refused: {@link WrappedKeyInvalidException};</li>
+     * <li>revoked there too (DISABLED, usage withdrawn, KeyNotFoundException, AccessDeniedException...): revoked;</li>
+     * <li>no answer (timeout, 5xx, throttling, deadline spent): unavailable, decided on a later call;</li>
+     * <li>anything else (a malformed answer, a configuration error): that error, never revoked.</li>
+     * </ul>
+     */
+    private RuntimeException confirmRevocation(XksKeyReference key, Map<String, String> options,
+            XksClient.Deadline deadline, KeyRevokedException suspicion) {
+        JsonNode meta;
+        try {
+            ObjectNode describe = XksClient.object();
+            describe.set("requestMetadata", metadata(key, "DescribeKey"));
+            meta = client.post(key, options, Operation.METADATA, key.operationUri("metadata"), describe, deadline);
+        } catch (KeyRevokedException confirmed) {
+            return confirmed;
+        } catch (KeyUnavailableException e) {
+            return new KeyUnavailableException("the XKS proxy refused to decrypt with " + key.keyUri()
+                    + " and could not be asked about the key's state to tell a revoked key from a refused wrapped "
+                    + "key: " + e.getMessage());
+        } catch (io.keyward.provider.ProviderException e) {
+            return e;
+        }
+        try {
+            checkMetadata(key, meta);
+        } catch (KeyRevokedException | KeyMisconfiguredException e) {
+            return e;
+        }
+        return new WrappedKeyInvalidException("the XKS proxy refused to decrypt this wrapped key with " + key.keyUri()
+                + " (" + suspicion.getMessage() + "), but reports the key ENABLED for ENCRYPT and DECRYPT: the "
+                + "wrapped key (its ciphertextMetadata, IV, tag or ciphertext) was refused, not the key");
     }
 
     @Override
@@ -110,7 +162,16 @@ public final class XksProvider implements KeyProvider {
         byte[] probe = new byte[32];
         random.nextBytes(probe);
         XksWrappedKey w = encrypt(key, options, deadline, probe, CHECK_AAD, "Encrypt");
-        byte[] back = decrypt(key, options, deadline, w, CHECK_AAD, "Decrypt");
+        byte[] back;
+        try {
+            // Confirmed like any decrypt, so that a proxy refusing its own fresh test ciphertext with, say,
+            // KeyNotFoundException while it reports the key ENABLED is a broken proxy, not a revoked key.
+            back = decryptConfirmed(key, options, deadline, w, CHECK_AAD);
+        } catch (WrappedKeyInvalidException e) {
+            Arrays.fill(probe, (byte) 0);
+            throw new KeyMisconfiguredException("the XKS proxy refused to decrypt a test key it had just encrypted with "
+                    + key.keyUri() + ", while reporting the key ENABLED");
+        }
         boolean same = MessageDigest.isEqual(probe, back);
         Arrays.fill(probe, (byte) 0);
         Arrays.fill(back, (byte) 0);
@@ -118,7 +179,9 @@ public final class XksProvider implements KeyProvider {
             throw new KeyMisconfiguredException("the XKS proxy did not round-trip a test key with " + key.keyUri());
         }
         try {
-            byte[] leaked = decrypt(key, options, deadline, w, CHECK_OTHER_AAD, "Decrypt");
+            // A proxy may refuse the wrong AAD with another error name than InvalidCiphertextException (a versioning
+            // proxy's KeyNotFoundException, say): confirmed, that is a refused wrapped key too.
+            byte[] leaked = decryptConfirmed(key, options, deadline, w, CHECK_OTHER_AAD);
             Arrays.fill(leaked, (byte) 0);
         } catch (WrappedKeyInvalidException expected) {
             return;
@@ -149,8 +212,15 @@ public final class XksProvider implements KeyProvider {
                     + "IV, 16 byte tag, at most 20 bytes of metadata)");
         }
         byte[] cdiv = bytes(r, "ciphertextDataIntegrityValue", false, key);
-        // Older proxies may not return a CDIV; a CDIV that is there must match (spec, Appendix C).
-        if (cdiv.length > 0 && !MessageDigest.isEqual(cdiv, sha256(aad, meta, iv, ciphertext, tag))) {
+        // Keyward always sends ciphertextDataIntegrityValueAlgorithm, and then the proxy MUST return the CDIV (spec,
+        // Encrypt, "Response Payload Parameters"). Without it nothing vouches that the wrapped key will decrypt, and
+        // keyward would keep a data key it may never get back: refused, as a proxy that does not follow the API.
+        if (cdiv.length == 0) {
+            throw new KeyMisconfiguredException("the XKS proxy returned no ciphertextDataIntegrityValue for encrypt on "
+                    + key.keyUri() + " although keyward asked for one (SHA_256); the XKS API requires it (Encrypt, "
+                    + "Appendix C): update or configure the proxy");
+        }
+        if (!MessageDigest.isEqual(cdiv, sha256(aad, meta, iv, ciphertext, tag))) {
             throw new KeyUnavailableException("the XKS proxy's ciphertextDataIntegrityValue for " + key.keyUri()
                     + " does not match its answer: the wrapped key was corrupted on the way, not used");
         }

@@ -44,6 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * construction for {@code ciphertextMetadata}, CDIV (Appendix C), the spec's error names and statuses, and the
  * customer's switches: key ENABLED/DISABLED, deleted, access denied (secondary authorization). Network faults for the
  * contract suite: stopped (connection refused, same port on restart), slow answers, throttling, a request counter.
+ * Misbehaviour for the provider's own tests: a key-versioning proxy refusing unknown ciphertext with another error
+ * name, an API failing on demand, a firewall answering in front of the proxy, oversized answers, a missing CDIV.
  * Every request's {@code requestMetadata} is recorded.
  */
 public final class XksTestServer implements AutoCloseable {
@@ -78,6 +80,12 @@ public final class XksTestServer implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private volatile Duration delay = Duration.ZERO;
+    private volatile Reply badCiphertextReply;
+    private final Map<String, Reply> failing = new ConcurrentHashMap<>();
+    private volatile Reply front;
+    private volatile long oversized;
+    private volatile boolean oversizedChunked;
+    private volatile boolean omitCdiv;
 
     private XksTestServer(String prefix, boolean mutualTls) {
         this.prefix = prefix;
@@ -170,6 +178,47 @@ public final class XksTestServer implements AutoCloseable {
         throttled.set(n);
     }
 
+    /**
+     * A key-versioning proxy: decrypt answers {@code errorName} (e.g. 404 KeyNotFoundException) instead of
+     * InvalidCiphertextException when the ciphertextMetadata names a key version it does not know, or the IV, tag or
+     * ciphertext do not authenticate. {@code null} restores InvalidCiphertextException.
+     */
+    public void refuseBadCiphertextWith(int status, String errorName) {
+        badCiphertextReply = errorName == null ? null
+                : Reply.error(status, errorName, "no key material for this ciphertext");
+    }
+
+    /** Answers every authenticated call to {@code api} ({@code metadata}, {@code encrypt}, ...) with this error. */
+    public void failApi(String api, int status, String errorName) {
+        if (errorName == null) {
+            failing.remove(api);
+        } else {
+            failing.put(api, Reply.error(status, errorName, "failing " + api + " for the test"));
+        }
+    }
+
+    /**
+     * Something in front of the proxy (WAF, load balancer) answering every request with {@code status} and this
+     * body, as text/html, without an XKS error name. {@code body == null} removes it.
+     */
+    public void frontAnswers(int status, String body) {
+        front = body == null ? null : new Reply(status, JSON.getNodeFactory().textNode(body));
+    }
+
+    /**
+     * Answers every request with a 200 JSON body of {@code bytes} bytes; {@code chunked}: without a Content-Length,
+     * streamed until written or the client hangs up. 0 restores normal answers.
+     */
+    public void oversizedResponses(long bytes, boolean chunked) {
+        oversizedChunked = chunked;
+        oversized = bytes;
+    }
+
+    /** Encrypt returns no ciphertextDataIntegrityValue even when asked for one (against the spec). */
+    public void omitCdiv(boolean omit) {
+        omitCdiv = omit;
+    }
+
     public void stop() {
         server.stop();
     }
@@ -201,6 +250,15 @@ public final class XksTestServer implements AutoCloseable {
             byte[] body;
             try (InputStream in = ex.getRequestBody()) {
                 body = in.readAllBytes();
+            }
+            Reply f = front;
+            if (f != null) {
+                sendRaw(ex, f.status(), f.body().asText().getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            if (oversized > 0) {
+                sendOversized(ex, oversized, oversizedChunked);
+                return;
             }
             Reply reply = answer(ex, body);
             send(ex, reply);
@@ -260,6 +318,10 @@ public final class XksTestServer implements AutoCloseable {
         }
         JsonNode meta = request.get("requestMetadata");
         received.add(new Received(api, parts[1], meta));
+        Reply failure = failing.get(api);
+        if (failure != null) {
+            return failure;
+        }
         for (String required : new String[] {"awsPrincipalArn", "kmsOperation", "kmsRequestId"}) {
             if (!meta.path(required).isTextual()) {
                 return Reply.error(400, "ValidationException", "requestMetadata." + required + " is required");
@@ -323,7 +385,7 @@ public final class XksTestServer implements AutoCloseable {
         r.put("ciphertextMetadata", enc(CIPHERTEXT_METADATA));
         r.put("initializationVector", enc(iv));
         r.put("authenticationTag", enc(tag));
-        if (request.has("ciphertextDataIntegrityValueAlgorithm")) {
+        if (request.has("ciphertextDataIntegrityValueAlgorithm") && !omitCdiv) {
             if (!"SHA_256".equals(request.get("ciphertextDataIntegrityValueAlgorithm").asText())) {
                 throw new IllegalArgumentException("ciphertextDataIntegrityValueAlgorithm must be SHA_256");
             }
@@ -347,8 +409,13 @@ public final class XksTestServer implements AutoCloseable {
         byte[] aad = b64(request, "additionalAuthenticatedData", false);
         byte[] iv = b64(request, "initializationVector", true);
         byte[] tag = b64(request, "authenticationTag", true);
+        Reply refusal = badCiphertextReply;
+        if (refusal != null && !Arrays.equals(metadata, CIPHERTEXT_METADATA)) {
+            return refusal; // "no key material version kv=2": what a versioning proxy may say
+        }
         if ((iv.length != 12 && iv.length != 16) || tag.length != 16 || metadata.length > 20) {
-            return Reply.error(400, "InvalidCiphertextException", "initialization vector or tag of the wrong size");
+            return refusal != null ? refusal
+                    : Reply.error(400, "InvalidCiphertextException", "initialization vector or tag of the wrong size");
         }
         byte[] joined = new byte[ciphertext.length + 16];
         System.arraycopy(ciphertext, 0, joined, 0, ciphertext.length);
@@ -358,7 +425,8 @@ public final class XksTestServer implements AutoCloseable {
             r.put("plaintext", enc(gcm(Cipher.DECRYPT_MODE, key, iv, aad, metadata, joined)));
             return new Reply(200, r);
         } catch (IllegalStateException e) {
-            return Reply.error(400, "InvalidCiphertextException", "the ciphertext, IV, AAD or tag is invalid");
+            return refusal != null ? refusal
+                    : Reply.error(400, "InvalidCiphertextException", "the ciphertext, IV, AAD or tag is invalid");
         }
     }
 
@@ -427,6 +495,33 @@ public final class XksTestServer implements AutoCloseable {
         ex.sendResponseHeaders(reply.status(), b.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(b);
+        }
+    }
+
+    private static void sendRaw(HttpExchange ex, int status, byte[] body) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", "text/html");
+        ex.sendResponseHeaders(status, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    /** {"pad":"xxx...x"} of {@code bytes} bytes, chunked or with its length declared. */
+    private static void sendOversized(HttpExchange ex, long bytes, boolean chunked) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, chunked ? 0 : bytes);
+        byte[] chunk = new byte[8192];
+        Arrays.fill(chunk, (byte) 'x');
+        try (OutputStream out = ex.getResponseBody()) {
+            byte[] head = "{\"pad\":\"".getBytes(StandardCharsets.US_ASCII);
+            out.write(head);
+            long left = bytes - head.length - 2;
+            while (left > 0) {
+                int n = (int) Math.min(chunk.length, left);
+                out.write(chunk, 0, n);
+                left -= n;
+            }
+            out.write("\"}".getBytes(StandardCharsets.US_ASCII));
         }
     }
 
