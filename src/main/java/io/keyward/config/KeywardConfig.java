@@ -41,6 +41,18 @@ public interface KeywardConfig {
          * it a key is generated in {@code <data-dir>/seal-root.key}; every replica of one deployment must share it.
          */
         Optional<String> rootKey();
+
+        /**
+         * A file holding the root key in the same form, e.g. a mounted Kubernetes Secret; instead of
+         * {@code root-key}, never with it.
+         */
+        Optional<String> rootKeyFile();
+
+        /**
+         * Root keys that still open sealed values but seal nothing new (base64, comma-separated): the old key during
+         * a root-key rotation, until {@code POST /v1/admin/seal:reseal} has moved every value to the current key.
+         */
+        Optional<List<String>> previousRootKeys();
     }
 
     interface Cache {

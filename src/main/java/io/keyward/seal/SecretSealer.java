@@ -13,33 +13,92 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Seals provider credentials at rest with AES-256-GCM under a root key that never enters the database. The
  * associated data names what the secret belongs to, so a sealed value copied onto another tenant key does not
- * open. Format: {@code "v1:" + base64(nonce | ciphertext | tag)}.
+ * open. Format: {@code "v2:" + key id + ":" + base64(nonce | ciphertext | tag)}, where the key id is a public
+ * fingerprint of the root key; {@code "v1:" + base64(...)} (no key id, before root-key rotation existed) still opens.
+ *
+ * <p>Rotation without downtime (docs/how-to/rotate-the-seal-root-key.md): configure the new key as the root key and
+ * the old one under {@code keyward.seal.previous-root-keys}; every replica then opens values sealed under either and
+ * seals new ones under the new key; re-seal the stored values ({@code POST /v1/admin/seal:reseal}); when nothing is
+ * sealed under the old key any more, remove it.
  */
 @Singleton
 public class SecretSealer {
     private static final Logger LOG = Logger.getLogger(SecretSealer.class);
     static final String FILE = "seal-root.key";
-    private static final String PREFIX = "v1:";
+    private static final String V1 = "v1:";
+    private static final String V2 = "v2:";
 
-    private final Aead aead;
+    /** A root key: its public fingerprint and its AEAD. */
+    private record RootKey(String id, Aead aead) {
+    }
+
+    private final RootKey current;
+    private final Map<String, RootKey> previous = new LinkedHashMap<>();
 
     @jakarta.inject.Inject
     public SecretSealer(KeywardConfig config) {
-        this(config.seal().rootKey(), Path.of(config.dataDir()));
+        this(rootFromConfig(config), config.seal().previousRootKeys().orElse(List.of()), Path.of(config.dataDir()));
     }
 
-    SecretSealer(java.util.Optional<String> configuredRoot, Path dataDir) {
-        byte[] root = configuredRoot.filter(s -> !s.isBlank()).map(SecretSealer::decodeRoot)
+    SecretSealer(Optional<String> configuredRoot, Path dataDir) {
+        this(configuredRoot, List.of(), dataDir);
+    }
+
+    SecretSealer(Optional<String> configuredRoot, List<String> previousRoots, Path dataDir) {
+        byte[] root = configuredRoot.filter(s -> !s.isBlank()).map(s -> decodeRoot(s, "keyward.seal.root-key"))
                 .orElseGet(() -> fileRoot(dataDir.resolve(FILE)));
+        this.current = rootKey(root);
+        for (String p : previousRoots) {
+            if (p.isBlank()) {
+                continue;
+            }
+            RootKey k = rootKey(decodeRoot(p, "keyward.seal.previous-root-keys"));
+            if (!k.id().equals(current.id())) {
+                previous.put(k.id(), k);
+            }
+        }
+    }
+
+    /** {@code root-key} and {@code root-key-file} name one key two ways; both at once is a mistake. */
+    private static Optional<String> rootFromConfig(KeywardConfig config) {
+        return root(config.seal().rootKey(), config.seal().rootKeyFile());
+    }
+
+    static Optional<String> root(Optional<String> rootKey, Optional<String> rootKeyFile) {
+        Optional<String> inline = rootKey.filter(s -> !s.isBlank());
+        Optional<String> file = rootKeyFile.filter(s -> !s.isBlank());
+        if (inline.isPresent() && file.isPresent()) {
+            throw new IllegalStateException("set keyward.seal.root-key or keyward.seal.root-key-file, not both");
+        }
+        return file.map(f -> {
+            try {
+                return Files.readString(Path.of(f), StandardCharsets.US_ASCII).strip();
+            } catch (IOException e) {
+                throw new IllegalStateException("keyward.seal.root-key-file cannot be read: " + f);
+            }
+        }).or(() -> inline);
+    }
+
+    private static RootKey rootKey(byte[] root) {
         try {
-            this.aead = new AesGcmJce(root);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update("keyward seal root key id".getBytes(StandardCharsets.US_ASCII));
+            String id = HexFormat.of().formatHex(Arrays.copyOf(sha.digest(root), 8));
+            return new RootKey(id, new AesGcmJce(root));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM unavailable", e);
         } finally {
@@ -49,37 +108,86 @@ public class SecretSealer {
 
     public String seal(byte[] secret, String boundTo) {
         try {
-            return PREFIX + Base64.getEncoder().encodeToString(aead.encrypt(secret, aad(boundTo)));
+            return V2 + current.id() + ":" + Base64.getEncoder().encodeToString(current.aead().encrypt(secret, aad(boundTo)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("sealing failed", e);
         }
     }
 
-    /** @throws IllegalStateException if the value was not sealed here for {@code boundTo} */
+    /** @throws IllegalStateException if the value was not sealed for {@code boundTo} under a root key known here */
     public byte[] unseal(String sealed, String boundTo) {
-        if (sealed == null || !sealed.startsWith(PREFIX)) {
+        if (sealed != null && sealed.startsWith(V2)) {
+            int colon = sealed.indexOf(':', V2.length());
+            if (colon < 0) {
+                throw new IllegalStateException("not a sealed value");
+            }
+            String id = sealed.substring(V2.length(), colon);
+            RootKey key = id.equals(current.id()) ? current : previous.get(id);
+            if (key == null) {
+                throw new IllegalStateException("sealed under root key " + id + ", which is not configured here");
+            }
+            return open(key, sealed.substring(colon + 1), boundTo);
+        }
+        if (sealed == null || !sealed.startsWith(V1)) {
             throw new IllegalStateException("not a sealed value");
         }
+        List<RootKey> candidates = new ArrayList<>(List.of(current));
+        candidates.addAll(previous.values());
+        for (RootKey k : candidates) {
+            try {
+                return open(k, sealed.substring(V1.length()), boundTo);
+            } catch (IllegalStateException tryNext) {
+                // a v1 value names no key: try each
+            }
+        }
+        throw new IllegalStateException("sealed value does not open under this root key");
+    }
+
+    private static byte[] open(RootKey key, String b64, String boundTo) {
         try {
-            return aead.decrypt(Base64.getDecoder().decode(sealed.substring(PREFIX.length())), aad(boundTo));
+            return key.aead().decrypt(Base64.getDecoder().decode(b64), aad(boundTo));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IllegalStateException("sealed value does not open under this root key");
         }
+    }
+
+    /** Whether {@code sealed} is already sealed under the current root key. */
+    public boolean isCurrent(String sealed) {
+        return sealed != null && sealed.startsWith(V2 + current.id() + ":");
+    }
+
+    /** The same secret sealed under the current root key. */
+    public String reseal(String sealed, String boundTo) {
+        byte[] plain = unseal(sealed, boundTo);
+        try {
+            return seal(plain, boundTo);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    /** The fingerprint of the current root key (public: it identifies, it does not reveal). */
+    public String currentKeyId() {
+        return current.id();
+    }
+
+    public List<String> previousKeyIds() {
+        return List.copyOf(previous.keySet());
     }
 
     private static byte[] aad(String boundTo) {
         return ("keyward/v1 sealed secret|" + boundTo).getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] decodeRoot(String b64) {
+    private static byte[] decodeRoot(String b64, String property) {
         byte[] key;
         try {
             key = Base64.getDecoder().decode(b64.trim());
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("keyward.seal.root-key is not base64");
+            throw new IllegalStateException(property + " is not base64");
         }
         if (key.length != 32) {
-            throw new IllegalStateException("keyward.seal.root-key must be 32 bytes (base64 of 32 random bytes)");
+            throw new IllegalStateException(property + " must be 32 bytes (base64 of 32 random bytes)");
         }
         return key;
     }
@@ -87,7 +195,7 @@ public class SecretSealer {
     private static byte[] fileRoot(Path file) {
         try {
             if (Files.exists(file)) {
-                return decodeRoot(Files.readString(file, StandardCharsets.US_ASCII));
+                return decodeRoot(Files.readString(file, StandardCharsets.US_ASCII), file.toString());
             }
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);

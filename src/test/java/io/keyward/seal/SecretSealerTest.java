@@ -53,4 +53,60 @@ class SecretSealerTest {
                 () -> new SecretSealer(Optional.of("AAAA"), dir));
         assertTrue(bad.getMessage().contains("32 bytes"));
     }
+
+    private static String key(int fill) {
+        byte[] k = new byte[32];
+        java.util.Arrays.fill(k, (byte) fill);
+        return Base64.getEncoder().encodeToString(k);
+    }
+
+    @Test
+    void aRotatedSealerOpensValuesUnderThePreviousKeyAndSealsUnderTheNewOne() {
+        SecretSealer old = new SecretSealer(Optional.of(key(1)), dir);
+        String underOld = old.seal(SECRET, "acme|tk_1");
+        assertTrue(underOld.startsWith("v2:" + old.currentKeyId() + ":"), underOld);
+
+        SecretSealer rotated = new SecretSealer(Optional.of(key(2)), java.util.List.of(key(1)), dir);
+        assertEquals(java.util.List.of(old.currentKeyId()), rotated.previousKeyIds());
+        assertFalse(rotated.isCurrent(underOld));
+        assertArrayEquals(SECRET, rotated.unseal(underOld, "acme|tk_1"));
+        String moved = rotated.reseal(underOld, "acme|tk_1");
+        assertTrue(rotated.isCurrent(moved));
+        assertArrayEquals(SECRET, rotated.unseal(moved, "acme|tk_1"));
+        assertThrows(IllegalStateException.class, () -> rotated.reseal(underOld, "evil|tk_1"), "binding still holds");
+
+        SecretSealer withoutOld = new SecretSealer(Optional.of(key(2)), dir);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> withoutOld.unseal(underOld, "acme|tk_1"));
+        assertTrue(e.getMessage().contains(old.currentKeyId()), "names the missing root key: " + e.getMessage());
+        assertArrayEquals(SECRET, withoutOld.unseal(moved, "acme|tk_1"));
+    }
+
+    @Test
+    void valuesSealedBeforeKeyIdsExistedStillOpenUnderAnyConfiguredKey() throws Exception {
+        // The v1 format: "v1:" + base64(nonce | ciphertext | tag) with the same AAD, no key id.
+        byte[] raw = new byte[32];
+        java.util.Arrays.fill(raw, (byte) 1);
+        byte[] sealed = new com.google.crypto.tink.subtle.AesGcmJce(raw).encrypt(SECRET,
+                "keyward/v1 sealed secret|acme|tk_1".getBytes(StandardCharsets.UTF_8));
+        String v1 = "v1:" + Base64.getEncoder().encodeToString(sealed);
+        assertArrayEquals(SECRET, new SecretSealer(Optional.of(key(1)), dir).unseal(v1, "acme|tk_1"));
+        SecretSealer rotated = new SecretSealer(Optional.of(key(2)), java.util.List.of(key(1)), dir);
+        assertArrayEquals(SECRET, rotated.unseal(v1, "acme|tk_1"));
+        assertTrue(rotated.isCurrent(rotated.reseal(v1, "acme|tk_1")));
+        assertThrows(IllegalStateException.class, () -> new SecretSealer(Optional.of(key(2)), dir).unseal(v1, "acme|tk_1"));
+    }
+
+    @Test
+    void theRootKeyCanComeFromAFileButNotFromAFileAndTheConfigAtOnce() throws Exception {
+        Path file = dir.resolve("mounted-secret");
+        Files.writeString(file, key(3) + "\n");
+        assertEquals(Optional.of(key(3)), SecretSealer.root(Optional.empty(), Optional.of(file.toString())));
+        assertEquals(Optional.of(key(4)), SecretSealer.root(Optional.of(key(4)), Optional.empty()));
+        IllegalStateException both = assertThrows(IllegalStateException.class,
+                () -> SecretSealer.root(Optional.of(key(4)), Optional.of(file.toString())));
+        assertTrue(both.getMessage().contains("not both"));
+        assertThrows(IllegalStateException.class,
+                () -> SecretSealer.root(Optional.empty(), Optional.of(dir.resolve("missing").toString())));
+    }
 }

@@ -39,7 +39,9 @@ public final class Endpoints {
             new Endpoint("POST", "/v1/tenants/{t}/keys/{k}:check", true, null),
             new Endpoint("POST", "/v1/tenants/{t}:revoke", true, "{\"reason\":\"not allowed\"}"),
             new Endpoint("POST", "/v1/tenants/{t}:restore", true, null),
-            new Endpoint("GET", "/v1/tenants/{t}/audit", true, null));
+            new Endpoint("GET", "/v1/tenants/{t}/audit", true, null),
+            new Endpoint("GET", "/v1/admin/seal", true, null),
+            new Endpoint("POST", "/v1/admin/seal:reseal", true, null));
 
     public static final List<Endpoint> DATA = List.of(
             new Endpoint("POST", "/v1/tenants/{t}/encrypt", false, "{\"plaintext\":\"aGk=\",\"context\":{}}"),
