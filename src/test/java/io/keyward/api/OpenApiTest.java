@@ -66,12 +66,14 @@ class OpenApiTest {
                 "/v1/tenants/{t}:restore",
                 "/v1/tenants/{t}/keys",
                 "/v1/tenants/{t}/keys/{k}:check",
+                "/v1/tenants/{t}/keys/{k}:retire",
                 "/v1/tenants/{t}/audit",
                 "/v1/tenants/{t}/encrypt",
                 "/v1/tenants/{t}/decrypt",
                 "/v1/tenants/{t}/encrypt:batch",
                 "/v1/tenants/{t}/decrypt:batch",
                 "/v1/tenants/{t}/rewrap",
+                "/v1/tenants/{t}/rewrap:batch",
                 "/v1/tenants/{t}/datakey",
                 "/v1/tenants/{t}/datakey:unwrap");
         assertEquals(new TreeSet<>(expected), documentedPaths);
