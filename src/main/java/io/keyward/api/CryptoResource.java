@@ -111,6 +111,19 @@ public class CryptoResource {
         return new Dto.Ciphertext(Inputs.b64(s.ciphertext()), s.keyId());
     }
 
+    /** {@code rewrap} per item, with per-item errors; like {@code decrypt:batch} in, never any plaintext out. */
+    @POST
+    @Path("{t: [^/:]+}/rewrap:batch")
+    public Dto.Items<Dto.BatchResult> rewrapBatch(@PathParam("t") String t, Dto.Batch body) {
+        Tenant tenant = tenant(t);
+        Actor actor = request.actor();
+        return batch(body, item -> {
+            byte[] ct = Inputs.base64(item.ciphertext(), "ciphertext", (long) maxPlaintext + ENVELOPE_OVERHEAD);
+            CryptoService.Sealed s = crypto.rewrap(tenant, ct, Inputs.context(item.context()), actor);
+            return new Dto.BatchResult(item.id(), Inputs.b64(s.ciphertext()), s.keyId(), null, null);
+        });
+    }
+
     @POST
     @Path("{t: [^/:]+}/datakey")
     public Dto.DataKeyView datakey(@PathParam("t") String t, Dto.DataKeyRequest body) {

@@ -125,4 +125,8 @@ public final class Dto {
             return "PlaintextKey[redacted]";
         }
     }
+
+    /** Body of {@code :retire}, optional: {@code force} retires a key used within the retire window. */
+    public record Retire(Boolean force) {
+    }
 }

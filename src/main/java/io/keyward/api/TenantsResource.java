@@ -6,6 +6,7 @@ import io.keyward.error.ErrorCode;
 import io.keyward.error.KeywardException;
 import io.keyward.keys.CheckResult;
 import io.keyward.keys.KeyAdmin;
+import io.keyward.keys.KeyRetirement;
 import io.keyward.keys.Revocations;
 import io.keyward.tenant.Tenant;
 import io.keyward.tenant.TenantKey;
@@ -34,14 +35,16 @@ public class TenantsResource {
     private final RequestInfo request;
     private final TenantService tenants;
     private final KeyAdmin keyAdmin;
+    private final KeyRetirement keyRetirement;
     private final Revocations revocations;
     private final AuditLog audit;
 
     public TenantsResource(RequestInfo request, TenantService tenants, KeyAdmin keyAdmin, Revocations revocations,
-            AuditLog audit) {
+            AuditLog audit, KeyRetirement keyRetirement) {
         this.request = request;
         this.tenants = tenants;
         this.keyAdmin = keyAdmin;
+        this.keyRetirement = keyRetirement;
         this.revocations = revocations;
         this.audit = audit;
     }
@@ -122,6 +125,14 @@ public class TenantsResource {
         request.requireAdmin();
         CheckResult r = keyAdmin.check(t, k, request.actor());
         return new Dto.CheckView(r.status().name(), r.detail(), r.latencyMs());
+    }
+
+    @POST
+    @Path("{t: [^/:]+}/keys/{k: [^/:]+}:retire")
+    public Dto.TenantKeyView retire(@PathParam("t") String t, @PathParam("k") String k, Dto.Retire body) {
+        request.requireAdmin();
+        boolean force = body != null && Boolean.TRUE.equals(body.force());
+        return view(keyRetirement.retire(t, k, force, request.actor()));
     }
 
     @GET

@@ -171,4 +171,16 @@ public interface KeywardConfig {
             boolean allowInProduction();
         }
     }
+
+    Rotation rotation();
+
+    interface Rotation {
+        /**
+         * {@code :retire} refuses a key that unwrapped a DEK (cache hits included) this recently, unless forced.
+         * Uses seen on other replicas count up to a minute late (tenant_key.last_used_at is written at most once
+         * a minute per key).
+         */
+        @WithDefault("24h")
+        Duration retireWindow();
+    }
 }

@@ -25,7 +25,9 @@ public enum ErrorCode {
     KEY_CHECK_FAILED(422, "Key check failed"),
     PROVIDER_NOT_ALLOWED(422, "Provider not allowed"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
-    INTERNAL(500, "Internal error");
+    INTERNAL(500, "Internal error"),
+    KEY_IN_USE(409, "Key in use"),
+    KEY_RETIRED(409, "Key retired");
 
     private final int status;
     private final String title;

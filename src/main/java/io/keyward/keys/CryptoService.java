@@ -10,7 +10,6 @@ import io.keyward.envelope.InvalidEnvelopeException;
 import io.keyward.envelope.WrappedDataKey;
 import io.keyward.error.ErrorCode;
 import io.keyward.error.KeywardException;
-import io.keyward.tenant.KeyStatus;
 import io.keyward.tenant.Tenant;
 import io.keyward.tenant.TenantKey;
 import io.keyward.tenant.TenantService;
@@ -33,16 +32,20 @@ public class CryptoService {
     private final Revocations revocations;
     private final HealthProber prober;
     private final KeyMetrics metrics;
+    private final KeyUsage usage;
+    private final KeyRetirement retirement;
     private final EnvelopeCodec codec = new EnvelopeCodec();
 
     public CryptoService(TenantService tenants, DekCaches caches, ProviderGateway gateway, Revocations revocations,
-            HealthProber prober, KeyMetrics metrics) {
+            HealthProber prober, KeyMetrics metrics, KeyUsage usage, KeyRetirement retirement) {
         this.tenants = tenants;
         this.caches = caches;
         this.gateway = gateway;
         this.revocations = revocations;
         this.prober = prober;
         this.metrics = metrics;
+        this.usage = usage;
+        this.retirement = retirement;
     }
 
     public record Sealed(byte[] ciphertext, String keyId) {
@@ -86,6 +89,7 @@ public class CryptoService {
                 ? caches.decrypt.get(DecryptDekCache.key(key.id(), aad, header.wrappedDek()),
                         () -> unwrap(key, header.wrappedDek(), aad, actor), metrics::decryptCache)
                 : unwrap(key, header.wrappedDek(), aad, actor);
+        usage.used(key);
         try {
             return codec.open(tenant.id(), envelope, header, derived, context);
         } catch (InvalidEnvelopeException e) {
@@ -123,6 +127,7 @@ public class CryptoService {
         TenantKey key = usableKey(tenant, w.keyId());
         byte[] aad = WrappedDataKey.wrapAad(tenant.id(), key.id(), context);
         byte[] dek = gateway.call(key, "unwrap", actor, p -> p.unwrap(key.spec(), w.providerWrapped(), aad));
+        usage.used(key);
         if (dek.length != DerivedKey.DEK_BYTES) {
             Arrays.fill(dek, (byte) 0);
             throw KeywardException.of(ErrorCode.INVALID_CIPHERTEXT, INVALID);
@@ -142,8 +147,8 @@ public class CryptoService {
         // A key id this tenant does not have means the envelope belongs to someone else or was altered.
         TenantKey key = tenant.key(keyId).orElseThrow(
                 () -> KeywardException.of(ErrorCode.INVALID_CIPHERTEXT, INVALID));
-        if (key.status() == KeyStatus.RETIRED) {
-            throw KeywardException.of(ErrorCode.INVALID_KEY_STATE, "key " + key.id() + " is retired");
+        if (retirement.isRetired(key)) {
+            throw retirement.retiredError(key);
         }
         requireNotRevoked(key);
         return key;
@@ -177,6 +182,10 @@ public class CryptoService {
         try {
             if (dek.length != DerivedKey.DEK_BYTES) {
                 throw KeywardException.of(ErrorCode.INVALID_CIPHERTEXT, INVALID);
+            }
+            if (retirement.isRetired(key)) {
+                // Retired while the provider answered: nothing of it may enter a cache after the purge.
+                throw retirement.retiredError(key);
             }
             DerivedKey derived = DerivedKey.derive(dek);
             if (caches.enabled) {

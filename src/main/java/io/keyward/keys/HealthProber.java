@@ -4,6 +4,7 @@ import io.keyward.audit.Actor;
 import io.keyward.provider.KeyRevokedException;
 import io.keyward.provider.KeyUnavailableException;
 import io.keyward.provider.ProviderException;
+import io.keyward.tenant.KeyStatus;
 import io.keyward.tenant.TenantKey;
 import io.keyward.tenant.TenantService;
 import io.quarkus.scheduler.Scheduled;
@@ -78,7 +79,8 @@ public class HealthProber {
                 LOG.debugf("prober could not resolve tenant %s: %s", w.key.tenantId(), e.getMessage());
                 continue;
             }
-            if (key == null || revocations.isRevoked(key)) {
+            // A retired key's provider is never called again; a revoked one answers nothing new.
+            if (key == null || revocations.isRevoked(key) || key.status() == KeyStatus.RETIRED) {
                 caches.purge(id);
                 continue;
             }

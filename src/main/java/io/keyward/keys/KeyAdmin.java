@@ -75,6 +75,10 @@ public class KeyAdmin {
     /** Asks the provider about one key now. Updates revocation state from the answer. */
     public CheckResult check(String tenantId, String keyId, Actor actor) {
         TenantKey key = tenants.key(tenantId, keyId);
+        if (key.status() == KeyStatus.RETIRED) {
+            // Retire is final: its provider is never asked again, not even to check.
+            throw KeywardException.of(ErrorCode.KEY_RETIRED, "key " + keyId + " is retired");
+        }
         long start = System.nanoTime();
         KeyHealth status;
         String detail;

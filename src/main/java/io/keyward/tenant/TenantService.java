@@ -98,6 +98,27 @@ public class TenantService {
         get(key.tenantId());
     }
 
+    /** Notes that the key was used at {@code at} (callers throttle: at most once a minute per key). */
+    public void recordKeyUse(TenantKey key, Instant at) {
+        store.recordKeyUse(key.id(), at);
+    }
+
+    /** The last use of the key that any replica has written to the database. */
+    public java.util.Optional<Instant> keyLastUsedAt(TenantKey key) {
+        return store.keyLastUsedAt(key.id());
+    }
+
+    /**
+     * Makes a DECRYPT_ONLY key RETIRED for good; refreshes the snapshot.
+     *
+     * @return false if the key was not DECRYPT_ONLY when the write happened
+     */
+    public boolean retireKey(TenantKey key) {
+        boolean done = store.retireKey(key.tenantId(), key.id());
+        get(key.tenantId());
+        return done;
+    }
+
     public Tenant setRevoked(String tenantId, boolean revoked, String reason) {
         get(tenantId);
         store.setRevoked(tenantId, revoked, reason, Instant.now());

@@ -113,6 +113,27 @@ public class TenantStore {
                 at, keyId);
     }
 
+    /**
+     * Records a use of the key; never moves the time backwards (replicas write in any order).
+     */
+    public void recordKeyUse(String keyId, Instant at) {
+        db.update("UPDATE tenant_key SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                at, keyId, at);
+    }
+
+    /** When the key was last used, as far as the database knows (each replica writes at most once a minute). */
+    public Optional<Instant> keyLastUsedAt(String keyId) {
+        return db.query("SELECT last_used_at FROM tenant_key WHERE id = ?",
+                rs -> Optional.ofNullable(Database.instant(rs, "last_used_at")), keyId)
+                .stream().findFirst().flatMap(o -> o);
+    }
+
+    /** Retires a DECRYPT_ONLY key; @return false if the key is not DECRYPT_ONLY (any more). */
+    public boolean retireKey(String tenantId, String keyId) {
+        return db.update("UPDATE tenant_key SET status = 'RETIRED' WHERE id = ? AND tenant_id = ? AND status = 'DECRYPT_ONLY'",
+                keyId, tenantId) == 1;
+    }
+
     public void setRevoked(String tenantId, boolean revoked, String reason, Instant at) {
         db.update("UPDATE tenant SET revoked = ?, revoked_reason = ?, revoked_at = ?, updated_at = ? WHERE id = ?",
                 revoked, revoked ? truncate(reason) : null, revoked ? at : null, at, tenantId);

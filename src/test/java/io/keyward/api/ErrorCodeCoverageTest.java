@@ -104,7 +104,30 @@ class ErrorCodeCoverageTest {
             Api.tenant(t);
             return Api.attach(t, "local", "local:" + Api.unique("never-created"));
         });
+        s.put(ErrorCode.KEY_IN_USE, () -> {
+            String t = Api.unique("inuse");
+            String old = Api.tenantWithLocalKey(t, Api.unique("kek"));
+            String ct = Api.encrypt(Api.ADMIN_TOKEN, t, new byte[] {1}, Map.of()).extract().path("ciphertext");
+            Api.attach(t, "local", "local:" + newLocalKey()).statusCode(201);
+            Api.decrypt(Api.ADMIN_TOKEN, t, ct, Map.of()).statusCode(200);
+            return admin().post("/v1/tenants/" + t + "/keys/" + old + ":retire").then();
+        });
+        s.put(ErrorCode.KEY_RETIRED, () -> {
+            String t = Api.unique("retired");
+            String old = Api.tenantWithLocalKey(t, Api.unique("kek"));
+            String ct = Api.encrypt(Api.ADMIN_TOKEN, t, new byte[] {1}, Map.of()).extract().path("ciphertext");
+            Api.attach(t, "local", "local:" + newLocalKey()).statusCode(201);
+            admin().body(Map.of("force", true)).post("/v1/tenants/" + t + "/keys/" + old + ":retire").then()
+                    .statusCode(200);
+            return Api.decrypt(Api.ADMIN_TOKEN, t, ct, Map.of());
+        });
         return s;
+    }
+
+    private static String newLocalKey() {
+        String k = Api.unique("kek");
+        Api.localKey(k);
+        return k;
     }
 
     @Test

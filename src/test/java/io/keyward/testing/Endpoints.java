@@ -37,6 +37,7 @@ public final class Endpoints {
             new Endpoint("POST", "/v1/tenants/{t}/keys", true, "{\"provider\":\"local\",\"keyUri\":\"local:never\"}"),
             new Endpoint("GET", "/v1/tenants/{t}/keys", true, null),
             new Endpoint("POST", "/v1/tenants/{t}/keys/{k}:check", true, null),
+            new Endpoint("POST", "/v1/tenants/{t}/keys/{k}:retire", true, "{\"force\":false}"),
             new Endpoint("POST", "/v1/tenants/{t}:revoke", true, "{\"reason\":\"not allowed\"}"),
             new Endpoint("POST", "/v1/tenants/{t}:restore", true, null),
             new Endpoint("GET", "/v1/tenants/{t}/audit", true, null),
@@ -51,6 +52,8 @@ public final class Endpoints {
             new Endpoint("POST", "/v1/tenants/{t}/decrypt:batch", false,
                     "{\"items\":[{\"id\":\"1\",\"ciphertext\":\"aGk=\"}]}"),
             new Endpoint("POST", "/v1/tenants/{t}/rewrap", false, "{\"ciphertext\":\"aGk=\",\"context\":{}}"),
+            new Endpoint("POST", "/v1/tenants/{t}/rewrap:batch", false,
+                    "{\"items\":[{\"id\":\"1\",\"ciphertext\":\"aGk=\"}]}"),
             new Endpoint("POST", "/v1/tenants/{t}/datakey", false, "{\"context\":{}}"),
             new Endpoint("POST", "/v1/tenants/{t}/datakey:unwrap", false, "{\"wrappedKey\":\"aGk=\",\"context\":{}}"));
 
