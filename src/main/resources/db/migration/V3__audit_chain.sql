@@ -15,3 +15,12 @@ CREATE TABLE audit_chain_head (
     last_seq   BIGINT      NOT NULL,
     last_hash  VARCHAR(64) NOT NULL
 );
+
+-- A tenant's audit webhook: every event of its chain is POSTed there, signed with HMAC-SHA256 under the secret.
+-- The secret is sealed (keyward.seal.root-key, bound to the tenant) and never returned by the API.
+CREATE TABLE audit_webhook (
+    tenant_id      VARCHAR(63)   NOT NULL PRIMARY KEY REFERENCES tenant (id),
+    url            VARCHAR(2048) NOT NULL,
+    secret_sealed  VARCHAR(4096) NOT NULL,
+    updated_at     TIMESTAMP WITH TIME ZONE NOT NULL
+);

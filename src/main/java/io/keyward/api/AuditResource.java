@@ -1,15 +1,18 @@
 package io.keyward.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.keyward.audit.AuditChain;
 import io.keyward.audit.AuditEvent;
+import io.keyward.audit.AuditLine;
 import io.keyward.audit.AuditLog;
 import io.keyward.audit.AuditVerifier;
+import io.keyward.audit.AuditWebhooks;
 import io.keyward.audit.ChainVerification;
 import io.keyward.error.ErrorCode;
 import io.keyward.error.KeywardException;
 import io.keyward.tenant.TenantService;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -19,10 +22,12 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import java.io.OutputStream;
+import java.net.URI;
 import java.util.List;
 
 /**
- * A tenant's audit trail: read (newest first), verify its hash chain, export it as JSON Lines. Admin only;
+ * A tenant's audit trail: read (newest first), verify its hash chain, export it as JSON Lines, and its webhook.
+ * Admin only;
  * {@code tenant-admin} for its own tenants arrives with the OIDC part of issue 5.
  */
 @Path("/v1/tenants")
@@ -32,19 +37,20 @@ public class AuditResource {
     private static final int MAX_PAGE = 500;
     /** Rows read per query while exporting: memory stays bounded whatever the trail's length. */
     private static final int EXPORT_PAGE = 500;
-    /** Export lines are plain records of strings and numbers; nulls are written, as a verifier needs them. */
-    private static final ObjectMapper LINES = new ObjectMapper();
 
     private final RequestInfo request;
     private final TenantService tenants;
     private final AuditLog audit;
     private final AuditVerifier verifier;
+    private final AuditWebhooks webhooks;
 
-    public AuditResource(RequestInfo request, TenantService tenants, AuditLog audit, AuditVerifier verifier) {
+    public AuditResource(RequestInfo request, TenantService tenants, AuditLog audit, AuditVerifier verifier,
+            AuditWebhooks webhooks) {
         this.request = request;
         this.tenants = tenants;
         this.audit = audit;
         this.verifier = verifier;
+        this.webhooks = webhooks;
     }
 
     /** The answer of {@code :verify}. */
@@ -55,13 +61,16 @@ public class AuditResource {
     public record BrokenLink(Long seq, Long chainSeq, String id, String reason) {
     }
 
-    /**
-     * One line of {@code :export}: the event with its chain fields; {@code createdAt} in the exact form that is
-     * hashed (docs/explanation/audit-trail.md).
-     */
-    public record ExportLine(long seq, Long chainSeq, String prevHash, String hash, String id, String tenantId,
-            String keyId, String actor, String action, String outcome, String detail, String requestId,
-            String createdAt) {
+    /** {@code PUT .../audit-webhook}: the secret signs deliveries; it is sealed and never shown again. */
+    public record WebhookRequest(String url, String secret) {
+        @Override
+        public String toString() {
+            return "WebhookRequest[url=" + url + ", secret=<redacted>]";
+        }
+    }
+
+    /** A tenant's audit webhook as the API shows it: never the secret. */
+    public record WebhookView(String url, java.time.Instant updatedAt) {
     }
 
     @GET
@@ -125,10 +134,43 @@ public class AuditResource {
     }
 
     private static void write(OutputStream out, AuditEvent e) throws java.io.IOException {
-        out.write(LINES.writeValueAsBytes(new ExportLine(e.seq(), e.chainSeq(), e.prevHash(), e.hash(), e.id(),
-                e.tenantId(), e.keyId(), e.actor(), e.action(), e.outcome(), e.detail(), e.requestId(),
-                AuditChain.time(e.createdAt()))));
+        out.write(AuditLine.of(e).json());
         out.write('\n');
+    }
+
+    @PUT
+    @Path("{t: [^/:]+}/audit-webhook")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public WebhookView setWebhook(@PathParam("t") String t, WebhookRequest body) {
+        request.requireAdmin();
+        tenants.get(t);
+        Inputs.body(body);
+        AuditWebhooks.Webhook w = webhooks.set(t, body.url(), body.secret());
+        URI u = URI.create(w.url());
+        audit.record(request.actor(), t, null, "audit-webhook.set", "OK",
+                u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()));
+        return new WebhookView(w.url(), w.updatedAt());
+    }
+
+    @GET
+    @Path("{t: [^/:]+}/audit-webhook")
+    public WebhookView getWebhook(@PathParam("t") String t) {
+        request.requireAdmin();
+        tenants.get(t);
+        AuditWebhooks.Webhook w = webhooks.get(t).orElseThrow(() -> KeywardException.of(ErrorCode.NOT_FOUND,
+                "this tenant has no audit webhook"));
+        return new WebhookView(w.url(), w.updatedAt());
+    }
+
+    @DELETE
+    @Path("{t: [^/:]+}/audit-webhook")
+    public Response deleteWebhook(@PathParam("t") String t) {
+        request.requireAdmin();
+        tenants.get(t);
+        if (webhooks.delete(t)) {
+            audit.record(request.actor(), t, null, "audit-webhook.delete", "OK", null);
+        }
+        return Response.noContent().build();
     }
 
     private static long afterSeq(String raw) {

@@ -30,9 +30,11 @@ public class AuditLog {
     private static final int MAX_ATTEMPTS = 8;
 
     private final Database db;
+    private final WebhookDelivery webhooks;
 
-    public AuditLog(Database db) {
+    public AuditLog(Database db, WebhookDelivery webhooks) {
         this.db = db;
+        this.webhooks = webhooks;
     }
 
     /** The stored head of a chain: the position and hash of its last event. */
@@ -40,6 +42,20 @@ public class AuditLog {
     }
 
     public void record(Actor actor, String tenantId, String keyId, String action, String outcome, String detail) {
+        AuditEvent written = append(actor, tenantId, keyId, action, outcome, detail);
+        if (written != null) {
+            // Only committed events leave keyward; a delivery problem never touches the trail.
+            try {
+                webhooks.submit(written);
+            } catch (RuntimeException e) {
+                LOG.errorf("audit webhook not queued: tenant=%s event=%s (%s)", tenantId, written.id(), e.getMessage());
+            }
+        }
+    }
+
+    /** The committed event, or null if it could not be written. */
+    private AuditEvent append(Actor actor, String tenantId, String keyId, String action, String outcome,
+            String detail) {
         String id = UUID.randomUUID().toString();
         String actorName = clip(actor.name(), 256);
         String clipped = clip(detail, 1000);
@@ -47,18 +63,17 @@ public class AuditLog {
             try {
                 // A fresh creation time per attempt keeps a chain's times in append order.
                 Instant now = AuditChain.truncate(Instant.now());
-                db.inTransaction(c -> append(c, id, tenantId, keyId, actorName, action, outcome, clipped,
+                return db.inTransaction(c -> append(c, id, tenantId, keyId, actorName, action, outcome, clipped,
                         actor.requestId(), now));
-                return;
             } catch (Database.DatabaseException e) {
                 if (attempt < MAX_ATTEMPTS && RETRYABLE.contains(e.sqlState())) {
                     continue;
                 }
                 lost(tenantId, action, outcome, e);
-                return;
+                return null;
             } catch (RuntimeException e) {
                 lost(tenantId, action, outcome, e);
-                return;
+                return null;
             }
         }
     }
@@ -74,7 +89,7 @@ public class AuditLog {
      * Appends under the chain head's row lock: every writer of this chain, on any replica, waits here, so
      * positions are gapless and each event hashes its true predecessor.
      */
-    private static Void append(Connection c, String id, String tenantId, String keyId, String actor, String action,
+    private static AuditEvent append(Connection c, String id, String tenantId, String keyId, String actor, String action,
             String outcome, String detail, String requestId, Instant createdAt) throws SQLException {
         String chain = AuditChain.chainOf(tenantId);
         Optional<ChainHead> head = lockHead(c, chain);
@@ -92,7 +107,9 @@ public class AuditLog {
                 id, tenantId, keyId, actor, action, outcome, detail, requestId, createdAt, chain, pos, prev, hash);
         Database.update(c, "UPDATE audit_chain_head SET last_seq = ?, last_hash = ? WHERE chain_id = ?", pos, hash,
                 chain);
-        return null;
+        long seq = Database.query(c, "SELECT seq FROM audit_event WHERE id = ?", rs -> rs.getLong(1), id).get(0);
+        return new AuditEvent(seq, id, tenantId, keyId, actor, action, outcome, detail, requestId, createdAt, pos, prev,
+                hash);
     }
 
     private static Optional<ChainHead> lockHead(Connection c, String chain) throws SQLException {

@@ -37,11 +37,14 @@ class ConcurrentAppendTest {
     @Inject
     Database db;
 
+    @Inject
+    WebhookDelivery webhooks;
+
     @Test
     void concurrentAppendsFromTwoReplicasKeepEachChainGaplessAndIntact() throws Exception {
         String a = "conc-a-" + UUID.randomUUID().toString().substring(0, 8);
         String b = "conc-b-" + UUID.randomUUID().toString().substring(0, 8);
-        AuditLog otherReplica = new AuditLog(db);
+        AuditLog otherReplica = new AuditLog(db, webhooks);
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<?>> done = new ArrayList<>();
