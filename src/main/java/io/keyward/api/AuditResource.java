@@ -152,16 +152,6 @@ public class AuditResource {
         return new WebhookView(w.url(), w.updatedAt());
     }
 
-    @GET
-    @Path("{t: [^/:]+}/audit-webhook")
-    public WebhookView getWebhook(@PathParam("t") String t) {
-        request.requireAdmin();
-        tenants.get(t);
-        AuditWebhooks.Webhook w = webhooks.get(t).orElseThrow(() -> KeywardException.of(ErrorCode.NOT_FOUND,
-                "this tenant has no audit webhook"));
-        return new WebhookView(w.url(), w.updatedAt());
-    }
-
     @DELETE
     @Path("{t: [^/:]+}/audit-webhook")
     public Response deleteWebhook(@PathParam("t") String t) {

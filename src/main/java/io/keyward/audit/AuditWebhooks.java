@@ -77,11 +77,6 @@ public class AuditWebhooks {
         return db.update("DELETE FROM audit_webhook WHERE tenant_id = ?", tenantId) > 0;
     }
 
-    public Optional<Webhook> get(String tenantId) {
-        return db.queryOne("SELECT tenant_id, url, updated_at FROM audit_webhook WHERE tenant_id = ?",
-                rs -> new Webhook(rs.getString(1), rs.getString(2), Database.instant(rs, "updated_at")), tenantId);
-    }
-
     /** The delivery target for a tenant's next event, if it has a webhook. */
     Optional<Target> target(String tenantId) {
         return db.queryOne("SELECT url, secret_sealed FROM audit_webhook WHERE tenant_id = ?",

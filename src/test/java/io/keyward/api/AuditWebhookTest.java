@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * {@code PUT/GET/DELETE /v1/tenants/{t}/audit-webhook} and delivery: every event of the tenant is POSTed, signed
+ * {@code PUT/DELETE /v1/tenants/{t}/audit-webhook} and delivery: every event of the tenant is POSTed, signed
  * with {@code X-Keyward-Signature: sha256=<hex HMAC of the body>}, and retried when the receiver fails.
  */
 @QuarkusTest
@@ -159,8 +159,6 @@ class AuditWebhookTest {
         String t = Api.unique("hook-secret");
         Api.tenant(t);
         put(t, "http://127.0.0.1:9/never");
-        admin().get("/v1/tenants/" + t + "/audit-webhook").then().statusCode(200)
-                .body("url", equalTo("http://127.0.0.1:9/never")).body("$", not(hasKey("secret")));
         String stored = db.queryOne("SELECT secret_sealed FROM audit_webhook WHERE tenant_id = ?", rs -> rs.getString(1),
                 t).orElseThrow();
         assertFalse(stored.contains(SECRET), "stored sealed");
@@ -178,7 +176,8 @@ class AuditWebhookTest {
             put(t, first.url());
             first.await(j -> "audit-webhook.set".equals(j.path("action").asText()));
             admin().delete("/v1/tenants/" + t + "/audit-webhook").then().statusCode(204);
-            admin().get("/v1/tenants/" + t + "/audit-webhook").then().statusCode(404);
+            assertEquals(0L, db.queryOne("SELECT COUNT(*) FROM audit_webhook WHERE tenant_id = ?",
+                    rs -> rs.getLong(1), t).orElseThrow());
             admin().delete("/v1/tenants/" + t + "/audit-webhook").then().statusCode(204);
             String unsent = "r-unsent-" + t;
             admin().header("X-Request-Id", unsent).post("/v1/tenants/" + t + ":revoke").then().statusCode(200);
@@ -213,7 +212,6 @@ class AuditWebhookTest {
             Api.problem(admin().body(body).put(path).then(), 400, "INVALID_REQUEST");
         }
         Api.problem(admin().put(path).then(), 400, "INVALID_REQUEST");
-        Api.problem(admin().get(path).then(), 404, "NOT_FOUND");
         String ghost = "/v1/tenants/" + Api.unique("ghost") + "/audit-webhook";
         Api.problem(admin().body(Map.of("url", "https://example.com/x", "secret", SECRET)).put(ghost).then(), 404,
                 "TENANT_NOT_FOUND");
