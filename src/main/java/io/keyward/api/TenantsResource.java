@@ -1,6 +1,5 @@
 package io.keyward.api;
 
-import io.keyward.audit.AuditEvent;
 import io.keyward.audit.AuditLog;
 import io.keyward.error.ErrorCode;
 import io.keyward.error.KeywardException;
@@ -25,7 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 
-/** Tenants, their keys, revocation and audit (admin only). */
+/** Tenants, their keys and revocation (admin only); their audit trails are in {@link AuditResource}. */
 @Path("/v1/tenants")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -135,29 +134,6 @@ public class TenantsResource {
         return view(keyRetirement.retire(t, k, force, request.actor()));
     }
 
-    @GET
-    @Path("{t: [^/:]+}/audit")
-    public Dto.Page<Dto.AuditView> audit(@PathParam("t") String t, @QueryParam("limit") String limit,
-            @QueryParam("cursor") String cursor) {
-        request.requireAdmin();
-        tenants.get(t);
-        int n = Inputs.limit(limit, 50, MAX_PAGE);
-        long before = Long.MAX_VALUE;
-        if (cursor != null) {
-            try {
-                before = Long.parseLong(decodeCursor(cursor));
-            } catch (NumberFormatException e) {
-                throw KeywardException.of(ErrorCode.INVALID_REQUEST, "cursor is not valid");
-            }
-        }
-        List<AuditEvent> page = audit.list(t, before, n + 1);
-        boolean more = page.size() > n;
-        List<AuditEvent> items = more ? page.subList(0, n) : page;
-        String next = more ? encodeCursor(Long.toString(items.get(items.size() - 1).seq())) : null;
-        return new Dto.Page<>(items.stream().map(e -> new Dto.AuditView(e.id(), e.createdAt(), e.tenantId(),
-                e.keyId(), e.actor(), e.action(), e.outcome(), e.detail(), e.requestId())).toList(), next);
-    }
-
     static Dto.TenantView view(Tenant t) {
         return new Dto.TenantView(t.id(), t.name(), t.state().name(), t.primaryKey().map(TenantKey::id).orElse(null),
                 t.revokedReason(), t.revokedAt(), t.createdAt(), t.keys().stream().map(TenantsResource::view).toList());
@@ -169,11 +145,11 @@ public class TenantsResource {
                 k.health().name(), k.healthDetail(), k.healthCheckedAt(), k.createdAt());
     }
 
-    private static String encodeCursor(String s) {
+    static String encodeCursor(String s) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String decodeCursor(String c) {
+    static String decodeCursor(String c) {
         try {
             if (c.length() > 256) {
                 throw new IllegalArgumentException();

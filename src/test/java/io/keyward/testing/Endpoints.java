@@ -41,6 +41,11 @@ public final class Endpoints {
             new Endpoint("POST", "/v1/tenants/{t}:revoke", true, "{\"reason\":\"not allowed\"}"),
             new Endpoint("POST", "/v1/tenants/{t}:restore", true, null),
             new Endpoint("GET", "/v1/tenants/{t}/audit", true, null),
+            new Endpoint("GET", "/v1/tenants/{t}/audit:verify", true, null),
+            new Endpoint("GET", "/v1/tenants/{t}/audit:export", true, null),
+            new Endpoint("PUT", "/v1/tenants/{t}/audit-webhook", true,
+                    "{\"url\":\"http://127.0.0.1:9/never\",\"secret\":\"never-set-0123456789\"}"),
+            new Endpoint("DELETE", "/v1/tenants/{t}/audit-webhook", true, null),
             new Endpoint("GET", "/v1/admin/seal", true, null),
             new Endpoint("POST", "/v1/admin/seal:reseal", true, null));
 
