@@ -7,9 +7,10 @@ import jakarta.inject.Singleton;
 import java.util.List;
 
 /**
- * The tenant-key credentials sealed in the database, seen from the seal root key's side: which root key each value
- * is sealed under, and moving them all to the current one (the second step of a root-key rotation,
- * docs/how-to/rotate-the-seal-root-key.md). Re-sealing changes no plaintext, so it runs while keyward serves.
+ * Every value sealed in the database (tenant-key credentials, audit-webhook secrets), seen from the seal root key's
+ * side: which root key each value is sealed under, and moving them all to the current one (the second step of a
+ * root-key rotation, docs/how-to/rotate-the-seal-root-key.md). Re-sealing changes no plaintext, so it runs while
+ * keyward serves.
  */
 @Singleton
 public class SealedSecrets {
@@ -29,15 +30,29 @@ public class SealedSecrets {
     public record Resealed(int resealed, int alreadyCurrent, int unreadable, int changedMeanwhile) {
     }
 
-    private record Row(String tenantId, String keyId, String sealed) {
+    /** One sealed value: where it is stored, what it is bound to (as its owner sealed it), and the value. */
+    private record Row(String table, String tenantId, String keyId, String sealed) {
         String boundTo() {
-            return tenantId + "|" + keyId; // as TenantStore seals them
+            return table.equals("tenant_key") ? tenantId + "|" + keyId // as TenantStore seals them
+                    : "audit-webhook:" + tenantId;                      // as AuditWebhooks seals them
+        }
+
+        int replace(Database db, String next) {
+            return table.equals("tenant_key")
+                    ? db.update("UPDATE tenant_key SET secrets_sealed = ? WHERE tenant_id = ? AND id = ? "
+                            + "AND secrets_sealed = ?", next, tenantId, keyId, sealed)
+                    : db.update("UPDATE audit_webhook SET secret_sealed = ? WHERE tenant_id = ? AND secret_sealed = ?",
+                            next, tenantId, sealed);
         }
     }
 
     private List<Row> rows() {
-        return db.query("SELECT tenant_id, id, secrets_sealed FROM tenant_key WHERE secrets_sealed IS NOT NULL "
-                + "ORDER BY tenant_id, id", rs -> new Row(rs.getString(1), rs.getString(2), rs.getString(3)));
+        List<Row> rows = new java.util.ArrayList<>(db.query("SELECT tenant_id, id, secrets_sealed FROM tenant_key "
+                + "WHERE secrets_sealed IS NOT NULL ORDER BY tenant_id, id",
+                rs -> new Row("tenant_key", rs.getString(1), rs.getString(2), rs.getString(3))));
+        rows.addAll(db.query("SELECT tenant_id, secret_sealed FROM audit_webhook ORDER BY tenant_id",
+                rs -> new Row("audit_webhook", rs.getString(1), null, rs.getString(2))));
+        return rows;
     }
 
     public Status status() {
@@ -77,8 +92,7 @@ public class SealedSecrets {
                 unreadable++;
                 continue;
             }
-            int n = db.update("UPDATE tenant_key SET secrets_sealed = ? WHERE tenant_id = ? AND id = ? "
-                    + "AND secrets_sealed = ?", next, r.tenantId(), r.keyId(), r.sealed());
+            int n = r.replace(db, next);
             if (n == 1) {
                 resealed++;
             } else {

@@ -162,7 +162,7 @@ class AuditWebhookTest {
         String stored = db.queryOne("SELECT secret_sealed FROM audit_webhook WHERE tenant_id = ?", rs -> rs.getString(1),
                 t).orElseThrow();
         assertFalse(stored.contains(SECRET), "stored sealed");
-        assertTrue(stored.startsWith("v1:"));
+        assertTrue(stored.startsWith("v2:"), "sealed under a named root key");
         String trail = admin().get("/v1/tenants/" + t + "/audit").then().statusCode(200).extract().asString();
         assertFalse(trail.contains(SECRET), "not in the audit trail either");
         admin().delete("/v1/tenants/" + t + "/audit-webhook").then().statusCode(204);

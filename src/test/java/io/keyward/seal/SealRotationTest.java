@@ -77,6 +77,13 @@ class SealRotationTest {
             byte[] plain = newSealer.unseal(stored, bound);
             db.update("UPDATE tenant_key SET secrets_sealed = ? WHERE tenant_id = ?", oldSealer.seal(plain, bound),
                     tenant);
+            // And the tenant's audit-webhook secret, sealed the same way.
+            admin().body(Map.of("url", "http://127.0.0.1:9/never", "secret", "webhook-secret-0123456789"))
+                    .put("/v1/tenants/" + tenant + "/audit-webhook").then().statusCode(200);
+            String hookBound = "audit-webhook:" + tenant;
+            byte[] hookSecret = newSealer.unseal(webhookSecret(tenant), hookBound);
+            db.update("UPDATE audit_webhook SET secret_sealed = ? WHERE tenant_id = ?",
+                    oldSealer.seal(hookSecret, hookBound), tenant);
 
             admin().get("/v1/admin/seal").then().statusCode(200)
                     .body("currentKeyId", equalTo(newSealer.currentKeyId()))
@@ -89,7 +96,10 @@ class SealRotationTest {
                     .extract().path("ciphertext");
 
             admin().post("/v1/admin/seal:reseal").then().statusCode(200)
-                    .body("resealed", greaterThanOrEqualTo(1)).body("status.sealedUnderPrevious", equalTo(0));
+                    .body("resealed", greaterThanOrEqualTo(2)).body("status.sealedUnderPrevious", equalTo(0));
+            assertTrue(newSealer.isCurrent(webhookSecret(tenant)), "the webhook secret moved too");
+            assertArrayEquals(hookSecret, newSealer.unseal(webhookSecret(tenant), hookBound));
+            admin().delete("/v1/tenants/" + tenant + "/audit-webhook").then().statusCode(204);
             assertTrue(newSealer.isCurrent(sealedValue(tenant)), "moved to the new root key");
             assertArrayEquals(plain, newSealer.unseal(sealedValue(tenant), bound), "same credential");
             admin().post("/v1/tenants/" + tenant + "/keys/" + keyId + ":check").then().statusCode(200)
@@ -104,6 +114,11 @@ class SealRotationTest {
             Api.as(app).get("/v1/admin/seal").then().statusCode(403);
             java.util.Arrays.fill(plain, (byte) 0);
         }
+    }
+
+    private String webhookSecret(String tenant) {
+        return db.query("SELECT secret_sealed FROM audit_webhook WHERE tenant_id = ?", rs -> rs.getString(1), tenant)
+                .get(0);
     }
 
     private String sealedValue(String tenant) {
