@@ -183,4 +183,28 @@ public interface KeywardConfig {
         @WithDefault("24h")
         Duration retireWindow();
     }
+
+    Replicas replicas();
+
+    /** Revocation across replicas sharing one PostgreSQL database (docs/explanation/revocation.md). */
+    interface Replicas {
+        /**
+         * The PostgreSQL channel replicas NOTIFY and LISTEN on. Deployments sharing one database (in different
+         * schemas) should each use their own. Letters, digits and underscores.
+         */
+        @WithDefault("keyward_revocations")
+        String channel();
+
+        /** First wait before the listener reconnects after its connection broke; doubles after each failure. */
+        @WithDefault("100ms")
+        Duration reconnectMinBackoff();
+
+        /** Longest wait between the listener's reconnection attempts. */
+        @WithDefault("5s")
+        Duration reconnectMaxBackoff();
+
+        /** How often an idle listener proves its connection alive with a round trip. */
+        @WithDefault("5s")
+        Duration heartbeat();
+    }
 }

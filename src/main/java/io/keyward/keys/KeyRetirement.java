@@ -28,12 +28,14 @@ public class KeyRetirement {
     private final KeyUsage usage;
     private final AuditLog audit;
     private final Duration window;
+    private final RevocationFeed feed;
     /** Fast path, ahead of the tenant snapshot: keys retired on this replica since start. */
     private final Set<String> retiredHere = ConcurrentHashMap.newKeySet();
 
     public KeyRetirement(TenantService tenants, DekCaches caches, KeyUsage usage, AuditLog audit,
-            KeywardConfig config) {
+            KeywardConfig config, RevocationFeed feed) {
         this.tenants = tenants;
+        this.feed = feed;
         this.caches = caches;
         this.usage = usage;
         this.audit = audit;
@@ -72,7 +74,7 @@ public class KeyRetirement {
             throw KeywardException.of(ErrorCode.KEY_IN_USE, detail);
         }
         retiredHere.add(keyId);
-        if (!tenants.retireKey(key)) {
+        if (!feed.publish(RevocationNotice.Kind.KEY_RETIRED, tenantId, keyId, () -> tenants.retireKey(key))) {
             retiredHere.remove(keyId);
             throw KeywardException.of(ErrorCode.INVALID_KEY_STATE, "key " + keyId + " changed state meanwhile");
         }

@@ -24,8 +24,16 @@ public class TenantService {
     private final TenantStore store;
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+    /** False while this replica may have missed another replica's revocation (keys.RevocationListener). */
+    private volatile boolean snapshotsTrusted = true;
+    /** Snapshots whose read began before this are never served (they may predate a missed notification). */
+    private volatile long trustedSince = System.nanoTime();
 
+    /** {@code loadedAt}: when the read began; a {@code null} tenant marks an invalidation at that time. */
     private record Snapshot(Tenant tenant, long loadedAt) {
+        static Snapshot newer(Snapshot a, Snapshot b) {
+            return b.loadedAt - a.loadedAt >= 0 ? b : a;
+        }
     }
 
     public TenantService(TenantStore store) {
@@ -46,8 +54,10 @@ public class TenantService {
     /** The tenant as stored now; refreshes the snapshot. */
     public Tenant get(String id) {
         requireValidId(id);
+        long start = System.nanoTime();
         Tenant t = store.find(id).orElseThrow(() -> notFound(id));
-        snapshots.put(id, new Snapshot(t, System.nanoTime()));
+        // A read that began before an invalidation must not replace it.
+        snapshots.merge(id, new Snapshot(t, start), Snapshot::newer);
         return t;
     }
 
@@ -55,10 +65,27 @@ public class TenantService {
     public Tenant resolve(String id) {
         requireValidId(id);
         Snapshot s = snapshots.get(id);
-        if (s != null && System.nanoTime() - s.loadedAt() < SNAPSHOT_TTL_NANOS) {
+        if (s != null && s.tenant() != null && snapshotsTrusted && s.loadedAt() - trustedSince >= 0
+                && System.nanoTime() - s.loadedAt() < SNAPSHOT_TTL_NANOS) {
             return s.tenant();
         }
         return get(id);
+    }
+
+    /** Another replica changed this tenant's revocation state: the next request re-reads it. */
+    public void forget(String id) {
+        snapshots.merge(id, new Snapshot(null, System.nanoTime()), Snapshot::newer);
+    }
+
+    /** Until {@link #trustSnapshotsFromNow}, every data-plane request re-reads its tenant from the database. */
+    public void distrustSnapshots() {
+        snapshotsTrusted = false;
+    }
+
+    /** Snapshots read from now on may be served again; older ones never are (each tenant is re-read once). */
+    public void trustSnapshotsFromNow() {
+        trustedSince = System.nanoTime();
+        snapshotsTrusted = true;
     }
 
     public List<Tenant> list(String afterId, int limit) {

@@ -1,0 +1,46 @@
+package io.keyward.keys;
+
+import java.util.Optional;
+
+/**
+ * What one replica tells the others over PostgreSQL NOTIFY when a tenant's revocation state changes: small on
+ * purpose (NOTIFY payloads stay under 8000 bytes), and only a pointer: receivers re-read the state itself from
+ * the database. Wire form {@code v1;kind;tenant;key-or-empty;origin}.
+ */
+record RevocationNotice(Kind kind, String tenantId, String keyId, String origin) {
+    enum Kind {
+        TENANT_REVOKED("tenant-revoked"), KEY_REVOKED("key-revoked"), KEY_RETIRED("key-retired"),
+        TENANT_RESTORED("tenant-restored");
+
+        final String wire;
+
+        Kind(String wire) {
+            this.wire = wire;
+        }
+
+        static Optional<Kind> of(String wire) {
+            for (Kind k : values()) {
+                if (k.wire.equals(wire)) {
+                    return Optional.of(k);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    String encode() {
+        return "v1;" + kind.wire + ";" + tenantId + ";" + (keyId == null ? "" : keyId) + ";" + origin;
+    }
+
+    /** Empty for anything this version does not understand (a newer replica's notice, say). */
+    static Optional<RevocationNotice> parse(String payload) {
+        if (payload == null) {
+            return Optional.empty();
+        }
+        String[] f = payload.split(";", -1);
+        if (f.length != 5 || !"v1".equals(f[0]) || f[2].isEmpty()) {
+            return Optional.empty();
+        }
+        return Kind.of(f[1]).map(k -> new RevocationNotice(k, f[2], f[3].isEmpty() ? null : f[3], f[4]));
+    }
+}
