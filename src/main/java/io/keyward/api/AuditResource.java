@@ -77,7 +77,7 @@ public class AuditResource {
     @Path("{t: [^/:]+}/audit")
     public Dto.Page<Dto.AuditView> list(@PathParam("t") String t, @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         tenants.get(t);
         int n = Inputs.limit(limit, 50, MAX_PAGE);
         long before = Long.MAX_VALUE;
@@ -99,7 +99,7 @@ public class AuditResource {
     @GET
     @Path("{t: [^/:]+}/audit:verify")
     public Verification verify(@PathParam("t") String t) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         tenants.get(t);
         ChainVerification v = verifier.verify(t);
         ChainVerification.BrokenLink b = v.firstBrokenLink();
@@ -111,7 +111,7 @@ public class AuditResource {
     @Path("{t: [^/:]+}/audit:export")
     @Produces(NDJSON)
     public Response export(@PathParam("t") String t, @QueryParam("after") String after) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         tenants.get(t);
         long from = afterSeq(after);
         // Checks above run before the first byte, so their failures are still problem+json; the body below is
@@ -142,7 +142,7 @@ public class AuditResource {
     @Path("{t: [^/:]+}/audit-webhook")
     @Consumes(MediaType.APPLICATION_JSON)
     public WebhookView setWebhook(@PathParam("t") String t, WebhookRequest body) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         tenants.get(t);
         Inputs.body(body);
         AuditWebhooks.Webhook w = webhooks.set(t, body.url(), body.secret());
@@ -155,7 +155,7 @@ public class AuditResource {
     @DELETE
     @Path("{t: [^/:]+}/audit-webhook")
     public Response deleteWebhook(@PathParam("t") String t) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         tenants.get(t);
         if (webhooks.delete(t)) {
             audit.record(request.actor(), t, null, "audit-webhook.delete", "OK", null);

@@ -1,10 +1,13 @@
 package io.keyward.api;
 
 import io.keyward.auth.ApiKeyService;
+import io.keyward.auth.Caller;
+import io.keyward.auth.OidcAuthenticator;
 import io.keyward.error.ErrorCode;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.core.Response;
+import io.smallrye.mutiny.Uni;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -15,7 +18,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Request id, bearer authentication on every /v1 path, and the one access-log line per request (method, path,
+ * Request id, bearer authentication on every /v1 path (a JWT goes to OIDC when enabled, any other token is an
+ * API key; quarkus-oidc never answers on its own: proactive authentication is off), and the one access-log line per request (method, path,
  * status, code, latency, request id: never bodies, headers or tokens).
  */
 public class HttpFilters {
@@ -25,35 +29,44 @@ public class HttpFilters {
 
     private final RequestInfo request;
     private final ApiKeyService apiKeys;
+    private final OidcAuthenticator oidc;
 
-    public HttpFilters(RequestInfo request, ApiKeyService apiKeys) {
+    public HttpFilters(RequestInfo request, ApiKeyService apiKeys, OidcAuthenticator oidc) {
         this.request = request;
         this.apiKeys = apiKeys;
+        this.oidc = oidc;
     }
 
     @ServerRequestFilter(preMatching = true)
-    public Optional<Response> authenticate(ContainerRequestContext ctx) {
+    public Uni<Response> authenticate(ContainerRequestContext ctx) {
         String incoming = ctx.getHeaderString(REQUEST_ID);
         String id = incoming != null && SAFE_ID.matcher(incoming).matches() ? incoming : UUID.randomUUID().toString();
         request.start(id, System.nanoTime());
         MDC.put("requestId", id);
         String path = ctx.getUriInfo().getPath();
         if (!path.startsWith("/v1")) {
-            return Optional.empty();
+            return Uni.createFrom().nullItem();
         }
         normaliseCustomMethod(ctx);
         String header = ctx.getHeaderString("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Optional.of(Problems.response(ErrorCode.UNAUTHENTICATED, 401,
+            return Uni.createFrom().item(Problems.response(ErrorCode.UNAUTHENTICATED, 401,
                     "send Authorization: Bearer <token>", id, null));
         }
-        return apiKeys.authenticate(header.substring(7).trim())
-                .map(caller -> {
-                    request.authenticated(caller);
-                    return Optional.<Response>empty();
-                })
-                .orElseGet(() -> Optional.of(Problems.response(ErrorCode.UNAUTHENTICATED, 401,
-                        "the bearer token is not valid", id, null)));
+        String token = header.substring(7).trim();
+        if (oidc.enabled() && OidcAuthenticator.looksLikeJwt(token)) {
+            return oidc.authenticate(token).map(caller -> admit(caller, id));
+        }
+        return Uni.createFrom().item(admit(apiKeys.authenticate(token), id));
+    }
+
+    /** Null lets the request through; otherwise the 401 to answer. */
+    private Response admit(Optional<Caller> caller, String id) {
+        if (caller.isEmpty()) {
+            return Problems.response(ErrorCode.UNAUTHENTICATED, 401, "the bearer token is not valid", id, null);
+        }
+        request.authenticated(caller.get());
+        return null;
     }
 
     /**

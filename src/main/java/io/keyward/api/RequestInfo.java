@@ -48,10 +48,21 @@ public class RequestInfo {
         }
     }
 
+    /**
+     * Administration of one tenant (its keys, audit trail, revoke/restore): admin, or tenant-admin scoped to it.
+     * Checked before the tenant is looked up, so a caller learns nothing about tenants outside its scope.
+     */
+    public void requireTenantAdmin(String tenantId) {
+        if (!caller().mayAdministerTenant(tenantId)) {
+            throw KeywardException.of(ErrorCode.FORBIDDEN,
+                    "this operation requires the admin role, or tenant-admin for this tenant");
+        }
+    }
+
     /** Data-plane operations on one tenant: admin, or app scoped to that tenant. */
     public void requireTenantAccess(String tenantId) {
         if (!caller().mayUseTenant(tenantId)) {
-            throw KeywardException.of(ErrorCode.FORBIDDEN, "this API key may not use this tenant");
+            throw KeywardException.of(ErrorCode.FORBIDDEN, "this caller may not use this tenant's data plane");
         }
     }
 }

@@ -72,14 +72,14 @@ public class TenantsResource {
     @GET
     @Path("{t: [^/:]+}")
     public Dto.TenantView get(@PathParam("t") String t) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         return view(tenants.get(t));
     }
 
     @POST
     @Path("{t: [^/:]+}:revoke")
     public Dto.TenantView revoke(@PathParam("t") String t, Dto.Revoke body) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         String reason = body == null || body.reason() == null ? "revoked by administrator" : body.reason();
         if (reason.length() > 1000) {
             throw KeywardException.of(ErrorCode.INVALID_REQUEST, "reason is at most 1000 characters");
@@ -90,14 +90,14 @@ public class TenantsResource {
     @POST
     @Path("{t: [^/:]+}:restore")
     public Dto.TenantView restore(@PathParam("t") String t) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         return view(keyAdmin.restore(t, request.actor()));
     }
 
     @POST
     @Path("{t: [^/:]+}/keys")
     public Response attachKey(@PathParam("t") String t, Dto.AttachKey body) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         TenantService.requireValidId(t);
         Inputs.body(body);
         if (body.provider() == null || body.keyUri() == null) {
@@ -114,14 +114,14 @@ public class TenantsResource {
     @GET
     @Path("{t: [^/:]+}/keys")
     public Dto.Items<Dto.TenantKeyView> keys(@PathParam("t") String t) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         return new Dto.Items<>(tenants.get(t).keys().stream().map(TenantsResource::view).toList());
     }
 
     @POST
     @Path("{t: [^/:]+}/keys/{k: [^/:]+}:check")
     public Dto.CheckView check(@PathParam("t") String t, @PathParam("k") String k) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         CheckResult r = keyAdmin.check(t, k, request.actor());
         return new Dto.CheckView(r.status().name(), r.detail(), r.latencyMs());
     }
@@ -129,7 +129,7 @@ public class TenantsResource {
     @POST
     @Path("{t: [^/:]+}/keys/{k: [^/:]+}:retire")
     public Dto.TenantKeyView retire(@PathParam("t") String t, @PathParam("k") String k, Dto.Retire body) {
-        request.requireAdmin();
+        request.requireTenantAdmin(t);
         boolean force = body != null && Boolean.TRUE.equals(body.force());
         return view(keyRetirement.retire(t, k, force, request.actor()));
     }

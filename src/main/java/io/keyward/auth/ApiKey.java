@@ -6,7 +6,7 @@ import java.util.Set;
 /** A stored API key: the SHA-256 of its token, never the token. */
 public record ApiKey(String id, String name, String tokenHash, Set<Role> roles, Set<String> tenants, Instant createdAt) {
     public Caller caller() {
-        return new Caller(id, name, roles, tenants);
+        return Caller.apiKey(id, name, roles, tenants);
     }
 
     @Override

@@ -73,7 +73,7 @@ public class ApiKeyService {
             throw KeywardException.of(ErrorCode.INVALID_REQUEST, "name is required, 1 to 256 characters");
         }
         if (roleNames == null || roleNames.isEmpty()) {
-            throw KeywardException.of(ErrorCode.INVALID_REQUEST, "roles must list at least one of: admin, app");
+            throw KeywardException.of(ErrorCode.INVALID_REQUEST, "roles must list at least one of: admin, tenant-admin, app");
         }
         Set<Role> roles = new LinkedHashSet<>();
         for (String r : roleNames) {
@@ -90,8 +90,10 @@ public class ApiKeyService {
                         "tenants must be tenant ids (^[a-z0-9][a-z0-9-]{1,62}$) or \"*\"");
             }
         }
-        if (roles.contains(Role.APP) && !roles.contains(Role.ADMIN) && tenants.isEmpty()) {
-            throw KeywardException.of(ErrorCode.INVALID_REQUEST, "an app key must list its tenants (or \"*\")");
+        if ((roles.contains(Role.APP) || roles.contains(Role.TENANT_ADMIN)) && !roles.contains(Role.ADMIN)
+                && tenants.isEmpty()) {
+            throw KeywardException.of(ErrorCode.INVALID_REQUEST,
+                    "an app or tenant-admin key must list its tenants (or \"*\")");
         }
         byte[] secret = new byte[32];
         random.nextBytes(secret);

@@ -3,10 +3,11 @@ package io.keyward.auth;
 import java.util.Set;
 
 /**
- * An authenticated caller: an API key's id and name, its roles, and the tenants it may use ({@code *} = all).
- * Holds no token.
+ * An authenticated caller: an API key or an OIDC subject, its roles, and the tenants it may use ({@code *} = all).
+ * Holds no token. {@code id} is the API key id or the token's {@code iss} and {@code sub}; {@code auditName()} is
+ * how it appears in the audit trail.
  */
-public record Caller(String id, String name, Set<Role> roles, Set<String> tenants) {
+public record Caller(String id, String name, Set<Role> roles, Set<String> tenants, String auditName) {
     public static final String ALL_TENANTS = "*";
 
     public Caller {
@@ -14,17 +15,26 @@ public record Caller(String id, String name, Set<Role> roles, Set<String> tenant
         tenants = Set.copyOf(tenants);
     }
 
+    /** An API key's caller; audited as {@code api-key:<id>}. */
+    public static Caller apiKey(String id, String name, Set<Role> roles, Set<String> tenants) {
+        return new Caller(id, name, roles, tenants, "api-key:" + id);
+    }
+
     public boolean isAdmin() {
         return roles.contains(Role.ADMIN);
     }
 
-    /** May this caller use the data plane of {@code tenantId}? */
+    /** May this caller use the data plane of {@code tenantId}? admin, or app scoped to it. */
     public boolean mayUseTenant(String tenantId) {
-        return isAdmin() || (roles.contains(Role.APP) && (tenants.contains(ALL_TENANTS) || tenants.contains(tenantId)));
+        return isAdmin() || (roles.contains(Role.APP) && inScope(tenantId));
     }
 
-    /** How the caller appears in the audit trail. */
-    public String auditName() {
-        return "api-key:" + id;
+    /** May this caller manage keys, read the audit trail and revoke/restore {@code tenantId}? */
+    public boolean mayAdministerTenant(String tenantId) {
+        return isAdmin() || (roles.contains(Role.TENANT_ADMIN) && inScope(tenantId));
+    }
+
+    private boolean inScope(String tenantId) {
+        return tenants.contains(ALL_TENANTS) || tenants.contains(tenantId);
     }
 }

@@ -1,8 +1,11 @@
 package io.keyward.auth;
 
-/** What a caller may do. {@code admin} is everything; {@code app} is the data plane for its tenants. */
+/**
+ * What a caller may do. {@code admin} is everything; {@code tenant-admin} manages keys, reads the audit trail and
+ * revokes/restores its own tenants; {@code app} is the data plane for its tenants.
+ */
 public enum Role {
-    ADMIN("admin"), APP("app");
+    ADMIN("admin"), TENANT_ADMIN("tenant-admin"), APP("app");
 
     private final String wire;
 
@@ -20,6 +23,6 @@ public enum Role {
                 return r;
             }
         }
-        throw new IllegalArgumentException("unknown role '" + s + "'; roles are admin, app");
+        throw new IllegalArgumentException("unknown role '" + s + "'; roles are admin, tenant-admin, app");
     }
 }

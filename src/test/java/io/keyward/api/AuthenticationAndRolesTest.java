@@ -28,7 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-/** Bearer authentication on every /v1 operation, the admin/app split, and tenant scope of app keys. */
+/**
+ * Bearer authentication on every /v1 operation, the admin/tenant-admin/app split, and tenant scope of API keys
+ * (OIDC off, as on the embedded default; TenantScopeTest and OidcAuthenticationTest run with it on).
+ */
 @QuarkusTest
 class AuthenticationAndRolesTest {
     private static final String UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
@@ -88,6 +91,33 @@ class AuthenticationAndRolesTest {
             "Token test-admin-token", "Bearer test-admin-token-but-longer", "Bearer test-admin-toke"})
     void malformedOrWrongAuthorizationHeadersAreUnauthenticated(String header) {
         Api.problem(given().header("Authorization", header).get("/v1/tenants").then(), 401, "UNAUTHENTICATED");
+    }
+
+    @Test
+    void jwtIsUnauthenticatedWhileOidcIsOff() {
+        // The embedded default has no identity provider: a JWT, even one signed by a key keyward could know,
+        // is just an unknown bearer token.
+        String jwt = io.keyward.auth.TestIssuer.token("ops", List.of("admin"), List.of("*"));
+        Api.problem(Api.as(jwt).get("/v1/tenants").then(), 401, "UNAUTHENTICATED");
+    }
+
+    @Test
+    void tenantAdminKeyMustListItsTenants() {
+        Api.problem(admin().body(Map.of("name", Api.unique("ta"), "roles", List.of("tenant-admin")))
+                .post("/v1/api-keys").then(), 400, "INVALID_REQUEST");
+    }
+
+    @Test
+    void tenantAdminKeyAdministersItsTenantWithoutOidc() {
+        Fixture f = fixture();
+        String ta = admin().body(Map.of("name", Api.unique("ta"), "roles", List.of("tenant-admin"), "tenants",
+                List.of(f.tenantA()))).post("/v1/api-keys").then().statusCode(201)
+                .body("roles", equalTo(List.of("tenant-admin"))).extract().path("token");
+        Api.as(ta).get("/v1/tenants/" + f.tenantA() + "/keys").then().statusCode(200);
+        Api.as(ta).get("/v1/tenants/" + f.tenantA() + "/audit").then().statusCode(200);
+        Api.problem(Api.as(ta).get("/v1/tenants/" + f.tenantB() + "/keys").then(), 403, "FORBIDDEN");
+        Api.problem(Api.as(ta).get("/v1/tenants").then(), 403, "FORBIDDEN");
+        Api.problem(Api.encrypt(ta, f.tenantA(), new byte[] {1}, Map.of()), 403, "FORBIDDEN");
     }
 
     @Test
