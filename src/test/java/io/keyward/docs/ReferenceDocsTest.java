@@ -40,7 +40,7 @@ class ReferenceDocsTest {
             }
             String name = prefix + "." + kebab(m.getName());
             Class<?> type = m.getReturnType();
-            if (type.isInterface() && type.getName().startsWith("io.keyward.config.")) {
+            if (type.isInterface() && type.getName().startsWith("io.keyward.") && type.isMemberClass()) {
                 collect(type, name, out);
             } else if (Map.class.isAssignableFrom(type)) {
                 out.add(new Property(name + ".", null));
@@ -73,6 +73,7 @@ class ReferenceDocsTest {
     void everyPropertyIsDocumentedWithItsDefault() throws IOException {
         List<Property> properties = new ArrayList<>();
         collect(KeywardConfig.class, "keyward", properties);
+        collect(io.keyward.auth.OidcConfig.class, "keyward.oidc", properties);
         assertTrue(properties.size() > 20, "the walk found the properties: " + properties);
         String doc = doc("configuration.md");
         List<String> missing = new ArrayList<>();
