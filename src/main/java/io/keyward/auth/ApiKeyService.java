@@ -49,6 +49,10 @@ public class ApiKeyService {
     private final KeywardConfig config;
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<String, ApiKey> byHash = new ConcurrentHashMap<>();
+    private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> recentMisses =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000)
+                    .expireAfterWrite(java.time.Duration.ofSeconds(5)).build();
+    private final LookupBudget lookupBudget = new LookupBudget(50);
 
     public ApiKeyService(Database db, KeywardConfig config) {
         this.db = db;
@@ -112,11 +116,56 @@ public class ApiKeyService {
         }
         String h = hash(token);
         ApiKey key = byHash.get(h);
+        if (key == null && token.startsWith(TOKEN_PREFIX)) {
+            key = createdElsewhere(h);
+        }
         if (key == null || !MessageDigest.isEqual(h.getBytes(StandardCharsets.US_ASCII),
                 key.tokenHash().getBytes(StandardCharsets.US_ASCII))) {
             return Optional.empty();
         }
         return Optional.of(key.caller());
+    }
+
+    /**
+     * A key another replica created after this one loaded its keys: looked up by hash in the database. Misses are
+     * remembered for a few seconds and the lookups are rate-limited, so a flood of made-up tokens cannot turn into
+     * a flood of queries; a database that cannot answer means "not known", never an error.
+     */
+    private ApiKey createdElsewhere(String hash) {
+        if (recentMisses.getIfPresent(hash) != null || !lookupBudget.tryAcquire()) {
+            return null;
+        }
+        try {
+            List<ApiKey> found = db.query("SELECT * FROM api_key WHERE token_hash = ?", ApiKeyService::row, hash);
+            if (found.isEmpty()) {
+                recentMisses.put(hash, Boolean.TRUE);
+                return null;
+            }
+            byHash.put(hash, found.get(0));
+            return found.get(0);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** At most {@code perSecond} database lookups of unknown tokens per second on this replica. */
+    static final class LookupBudget {
+        private final int perSecond;
+        private long window;
+        private int used;
+
+        LookupBudget(int perSecond) {
+            this.perSecond = perSecond;
+        }
+
+        synchronized boolean tryAcquire() {
+            long now = System.nanoTime() / 1_000_000_000L;
+            if (now != window) {
+                window = now;
+                used = 0;
+            }
+            return used++ < perSecond;
+        }
     }
 
     public List<ApiKey> list() {
