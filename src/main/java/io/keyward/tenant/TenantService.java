@@ -3,7 +3,10 @@ package io.keyward.tenant;
 import io.keyward.error.ErrorCode;
 import io.keyward.error.KeywardException;
 import io.keyward.provider.KeySpec;
+import io.keyward.config.KeywardConfig;
+import io.keyward.db.Database;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -21,15 +24,27 @@ public class TenantService {
     static final long SNAPSHOT_TTL_NANOS = 5_000_000_000L;
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
 
+    private static final Logger LOG = Logger.getLogger(TenantService.class);
+
     private final TenantStore store;
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+    /** How long a snapshot may be served while the database cannot refresh it: the DEK max age. */
+    private final long staleLimitNanos;
 
-    private record Snapshot(Tenant tenant, long loadedAt) {
+    /** While the database is unreachable, how often a stale snapshot is tried again. */
+    private static final long STALE_RETRY_NANOS = 1_000_000_000L;
+
+    /** {@code retryAt}: a snapshot kept through a failed refresh is not refreshed again before this time. */
+    private record Snapshot(Tenant tenant, long loadedAt, long retryAt, boolean stale) {
+        Snapshot(Tenant tenant, long loadedAt) {
+            this(tenant, loadedAt, loadedAt + SNAPSHOT_TTL_NANOS, false);
+        }
     }
 
-    public TenantService(TenantStore store) {
+    public TenantService(TenantStore store, KeywardConfig config) {
         this.store = store;
+        this.staleLimitNanos = config.cache().maxAge().toNanos();
     }
 
     public Tenant create(String id, String name) {
@@ -55,10 +70,25 @@ public class TenantService {
     public Tenant resolve(String id) {
         requireValidId(id);
         Snapshot s = snapshots.get(id);
-        if (s != null && System.nanoTime() - s.loadedAt() < SNAPSHOT_TTL_NANOS) {
+        long at = System.nanoTime();
+        if (s != null && at - s.retryAt() < 0 && (!s.stale() || at - s.loadedAt() < staleLimitNanos)) {
             return s.tenant();
         }
-        return get(id);
+        try {
+            return get(id);
+        } catch (Database.DatabaseException e) {
+            // Database down: the last good snapshot stays usable for as long as a cached DEK would be
+            // (keyward.cache.max-age), never longer; a revocation written meanwhile on another replica cannot be
+            // seen here either way, and this bound is the one DESIGN.md already accepts for cached DEKs.
+            long now = System.nanoTime();
+            if (s != null && now - s.loadedAt() < staleLimitNanos) {
+                LOG.debugf("tenant %s served from its last snapshot: %s", id, e.getMessage());
+                // Next refresh attempt in a second, not on every request: each one waits for the pool to give up.
+                snapshots.replace(id, s, new Snapshot(s.tenant(), s.loadedAt(), now + STALE_RETRY_NANOS, true));
+                return s.tenant();
+            }
+            throw e;
+        }
     }
 
     public List<Tenant> list(String afterId, int limit) {
