@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Tenants and their key references. Data-plane lookups go through {@link #resolve}, an in-memory snapshot
  * refreshed from the database at most every {@link #SNAPSHOT_TTL_NANOS}; every write here replaces the
- * snapshot at once, so a revocation made on this replica is seen by its next request.
+ * snapshot at once, so a revocation made on this replica is seen by its next request. While the database is
+ * unreachable the last good snapshot is served, never longer than {@code keyward.cache.max-age} after it was read.
  */
 @ApplicationScoped
 public class TenantService {
