@@ -2,6 +2,7 @@ package io.keyward.audit;
 
 import io.keyward.db.Database;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.scheduler.Scheduled;
 import org.jboss.logging.Logger;
 
 import java.sql.Connection;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The audit trail: admin changes, key checks, revocations and every call to a customer's key manager (cached
@@ -31,58 +33,127 @@ public class AuditLog {
 
     private final Database db;
     private final WebhookDelivery webhooks;
+    private final AuditBuffer buffer;
+    /** One flusher at a time, so buffered events are written in the order they happened. */
+    private final ReentrantLock flushing = new ReentrantLock();
 
-    public AuditLog(Database db, WebhookDelivery webhooks) {
+    public AuditLog(Database db, WebhookDelivery webhooks, AuditBuffer buffer) {
         this.db = db;
         this.webhooks = webhooks;
+        this.buffer = buffer;
     }
 
     /** The stored head of a chain: the position and hash of its last event. */
     public record ChainHead(long lastSeq, String lastHash) {
     }
 
+    /**
+     * Writes the event to its chain; while the database is unreachable, into the bounded buffer instead. Once events
+     * are buffered, later ones queue behind them, so each chain keeps the order in which things happened.
+     */
     public void record(Actor actor, String tenantId, String keyId, String action, String outcome, String detail) {
-        AuditEvent written = append(actor, tenantId, keyId, action, outcome, detail);
-        if (written != null) {
-            // Only committed events leave keyward; a delivery problem never touches the trail.
-            try {
-                webhooks.submit(written);
-            } catch (RuntimeException e) {
-                LOG.errorf("audit webhook not queued: tenant=%s event=%s (%s)", tenantId, written.id(), e.getMessage());
+        AuditBuffer.Pending p = new AuditBuffer.Pending(UUID.randomUUID().toString(), actor, tenantId, keyId, action,
+                outcome, clip(detail, 1000), AuditChain.truncate(Instant.now()));
+        if (!buffer.isEmpty()) {
+            // Behind the buffered events; the flusher writes them all in order once the database answers again
+            // (no attempt here: every request would otherwise wait for a connection that cannot be had).
+            buffer.add(p);
+            return;
+        }
+        write(p, true);
+    }
+
+    /**
+     * fail-closed with a full buffer: operations that would call a key manager are refused (503) until the database
+     * is back and the buffer has drained below its size.
+     */
+    public boolean refusing() {
+        return buffer.full();
+    }
+
+    /** Writes buffered events, oldest first, until the buffer is empty or the database fails again. */
+    @Scheduled(every = "${keyward.audit.flush-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void flush() {
+        if (buffer.isEmpty() || !flushing.tryLock()) {
+            return;
+        }
+        try {
+            int flushed = 0;
+            for (AuditBuffer.Pending p = buffer.claim(); p != null; p = buffer.claim()) {
+                boolean done = write(p, false);
+                buffer.release(p, done);
+                if (!done) {
+                    break;
+                }
+                flushed++;
             }
+            if (flushed > 0) {
+                LOG.infof("audit buffer flushed: %d events written, %d still buffered", flushed, buffer.size());
+            }
+        } finally {
+            flushing.unlock();
         }
     }
 
-    /** The committed event, or null if it could not be written. */
-    private AuditEvent append(Actor actor, String tenantId, String keyId, String action, String outcome,
-            String detail) {
-        String id = UUID.randomUUID().toString();
-        String actorName = clip(actor.name(), 256);
-        String clipped = clip(detail, 1000);
+    /**
+     * Appends {@code p}; true once it is written or given up for good. False: the database is unreachable, and
+     * {@code p} was buffered if {@code live}, or stays at the head of the buffer if not.
+     */
+    private boolean write(AuditBuffer.Pending p, boolean live) {
+        AuditEvent written;
+        try {
+            written = append(p, live);
+        } catch (Database.DatabaseException e) {
+            if (unreachable(e)) {
+                if (live) {
+                    LOG.warnf("audit write deferred, database unreachable (%s): tenant=%s action=%s", e.getMessage(),
+                            p.tenantId(), p.action());
+                    buffer.add(p);
+                }
+                return false;
+            }
+            buffer.lostOne(p.tenantId(), p.action(), p.outcome(), e.getMessage());
+            return true;
+        } catch (RuntimeException e) {
+            buffer.lostOne(p.tenantId(), p.action(), p.outcome(), e.getClass().getSimpleName());
+            return true;
+        }
+        // Only committed events leave keyward; a delivery problem never touches the trail.
+        try {
+            webhooks.submit(written);
+        } catch (RuntimeException e) {
+            LOG.errorf("audit webhook not queued: tenant=%s event=%s (%s)", p.tenantId(), written.id(), e.getMessage());
+        }
+        return true;
+    }
+
+    /**
+     * Whether the failure says the database could not be reached (connection exceptions, class 08; shutdown, 57P;
+     * no connection from the pool, no state) rather than that this event can never be written (data or constraint
+     * errors, classes 22 and 23, which buffering would only repeat forever).
+     */
+    static boolean unreachable(Database.DatabaseException e) {
+        String state = e.sqlState();
+        return state == null || !(state.startsWith("22") || state.startsWith("23") || state.startsWith("42"));
+    }
+
+    /** The committed event; lock races are retried whole. */
+    private AuditEvent append(AuditBuffer.Pending p, boolean live) {
+        String actorName = clip(p.actor().name(), 256);
         for (int attempt = 1; ; attempt++) {
             try {
-                // A fresh creation time per attempt keeps a chain's times in append order.
-                Instant now = AuditChain.truncate(Instant.now());
-                return db.inTransaction(c -> append(c, id, tenantId, keyId, actorName, action, outcome, clipped,
-                        actor.requestId(), now));
+                // A live event takes a fresh time per attempt, which keeps a chain's times in append order; a
+                // buffered one keeps the time it happened.
+                Instant at = live ? AuditChain.truncate(Instant.now()) : p.createdAt();
+                return db.inTransaction(c -> append(c, p.id(), p.tenantId(), p.keyId(), actorName, p.action(),
+                        p.outcome(), p.detail(), p.actor().requestId(), at));
             } catch (Database.DatabaseException e) {
                 if (attempt < MAX_ATTEMPTS && RETRYABLE.contains(e.sqlState())) {
                     continue;
                 }
-                lost(tenantId, action, outcome, e);
-                return null;
-            } catch (RuntimeException e) {
-                lost(tenantId, action, outcome, e);
-                return null;
+                throw e;
             }
         }
-    }
-
-    private static void lost(String tenantId, String action, String outcome, RuntimeException e) {
-        // Buffering and fail-closed behaviour when the database is down arrive with scope 3 of the production
-        // issue; until then a lost audit write is loud in the log, never silent.
-        LOG.errorf("audit write failed: tenant=%s action=%s outcome=%s (%s)", tenantId, action, outcome,
-                e.getMessage());
     }
 
     /**

@@ -207,4 +207,78 @@ public interface KeywardConfig {
         @WithDefault("5s")
         Duration heartbeat();
     }
+
+    CircuitBreaker circuitBreaker();
+
+    /**
+     * One circuit breaker per tenant key around calls to its provider (SmallRye Fault Tolerance): a customer whose
+     * key manager keeps failing is answered KEY_UNAVAILABLE at once instead of holding threads for its deadline.
+     * Only failures of kind unavailable count; revoked, misconfigured and invalid-wrapped-key answers do not.
+     */
+    interface CircuitBreaker {
+        /** Whether calls to key managers pass a circuit breaker at all. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The rolling window: how many of a tenant key's latest calls are looked at before the breaker may open. */
+        @WithDefault("10")
+        int window();
+
+        /** Share of unavailable answers within the window that opens the breaker (0 to 1). */
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** How long an open breaker refuses calls before it lets trial calls through (half-open). */
+        @WithDefault("10s")
+        Duration delay();
+
+        /** Trial calls that must succeed in half-open state before the breaker closes again. */
+        @WithDefault("1")
+        int successThreshold();
+    }
+
+    Bulkhead bulkhead();
+
+    /**
+     * One bulkhead per tenant key: a slow key manager can hold at most this many request threads, so it never takes
+     * the threads other tenants need.
+     */
+    interface Bulkhead {
+        /** Whether calls to key managers pass a bulkhead at all. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Calls to one tenant key's provider in flight at once. */
+        @WithDefault("8")
+        int maxConcurrent();
+
+        /** Calls that may wait for a slot; beyond them a call is refused at once with KEY_UNAVAILABLE. */
+        @WithDefault("16")
+        int maxWaiting();
+    }
+
+    Audit audit();
+
+    /** Audit events while the database is unreachable (docs/explanation/revocation.md, "Failure modes"). */
+    interface Audit {
+        /** Audit events held in memory while the database is unreachable, flushed in order when it returns. */
+        @WithDefault("10000")
+        int bufferSize();
+
+        /**
+         * What happens when the buffer is full: {@code fail-closed} refuses every operation that would call a key
+         * manager (503 SERVICE_UNAVAILABLE) until there is room; {@code drop-oldest} drops the oldest buffered event
+         * (logged and counted in keyward_audit_events_dropped_total).
+         */
+        @WithDefault("fail-closed")
+        OnOverflow onOverflow();
+
+        /** How often buffered events are retried against the database. */
+        @WithDefault("1s")
+        Duration flushInterval();
+
+        enum OnOverflow {
+            FAIL_CLOSED, DROP_OLDEST
+        }
+    }
 }

@@ -53,4 +53,20 @@ public class KeyMetrics {
         Counter.builder("keyward.revocations").description("Tenant keys or tenants cut off")
                 .tag("source", source).register(registry).increment();
     }
+
+    /** Calls refused before reaching the provider ({@code circuit_open}, {@code bulkhead_full}). */
+    void providerCallRefused(String provider, String reason) {
+        Counter.builder("keyward.provider.refused").description("Calls to key managers refused by a circuit breaker or bulkhead")
+                .tag("provider", provider).tag("reason", reason).register(registry).increment();
+    }
+
+    /**
+     * Tenant keys whose breaker is open or half-open, per provider: labelled by provider only, so the series count
+     * stays at the number of providers however many tenants there are (the log names the tenant key).
+     */
+    void openCircuits(String provider, java.util.function.Supplier<Number> count) {
+        io.micrometer.core.instrument.Gauge.builder("keyward.provider.circuits.open", count)
+                .description("Tenant keys whose circuit breaker is open or half-open").tag("provider", provider)
+                .register(registry);
+    }
 }

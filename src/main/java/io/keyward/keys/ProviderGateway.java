@@ -30,11 +30,13 @@ public class ProviderGateway {
     private final AuditLog audit;
     private final KeyMetrics metrics;
     private final Revocations revocations;
+    private final ProviderGuards guards;
     private final int retryAfterSeconds;
 
     public ProviderGateway(ProviderSetup providers, AuditLog audit, KeyMetrics metrics, Revocations revocations,
-            KeywardConfig config) {
+            ProviderGuards guards, KeywardConfig config) {
         this.providers = providers;
+        this.guards = guards;
         this.audit = audit;
         this.metrics = metrics;
         this.revocations = revocations;
@@ -57,6 +59,11 @@ public class ProviderGateway {
      * Key checks use this to report the provider's verdict rather than an error.
      */
     public <T> T invoke(TenantKey key, String operation, Actor actor, Function<KeyProvider, T> work) {
+        if (audit.refusing()) {
+            // keyward.audit.on-overflow=fail-closed: no key manager call may happen that the trail could not record.
+            throw KeywardException.of(ErrorCode.SERVICE_UNAVAILABLE, "the audit buffer is full while the database is "
+                    + "unreachable; calls to key managers are refused until it drains");
+        }
         KeyProvider provider = providers.registry().find(key.provider()).orElse(null);
         long start = System.nanoTime();
         String outcome = "ok";
@@ -66,27 +73,41 @@ public class ProviderGateway {
                 throw new KeyMisconfiguredException("provider '" + key.provider() + "' is not enabled on this deployment");
             }
             KeyProvider p = provider;
-            return new CallContext(key.tenantId(), key.id(), operation, actor.name(), actor.requestId())
-                    .run(() -> work.apply(p));
+            CallContext context = new CallContext(key.tenantId(), key.id(), operation, actor.name(), actor.requestId());
+            return guards.run(key, () -> context.run(() -> guarded(key, operation, p, work)));
+        } catch (ProviderGuards.Refused e) {
+            // Never reached the provider: counted in keyward_provider_refused_total, not audited call by call.
+            outcome = "refused";
+            throw new KeyUnavailableException(e.getMessage());
         } catch (ProviderException e) {
             outcome = outcome(e);
             detail = e.getMessage();
             throw e;
+        } finally {
+            if (!"refused".equals(outcome)) {
+                long nanos = System.nanoTime() - start;
+                metrics.providerCall(key.provider(), operation, outcome, nanos);
+                // Routine prober successes would write one row per cached key per interval; they are counted in
+                // metrics, and only a prober finding (a failure) is audited.
+                if (!(actor == Actor.PROBER && "ok".equals(outcome))) {
+                    audit.record(actor, key.tenantId(), key.id(), "kms." + operation,
+                            outcome.toUpperCase(java.util.Locale.ROOT), detail == null
+                                    ? key.provider() + " " + operation + " in " + (nanos / 1_000_000) + " ms" : detail);
+                }
+            }
+        }
+    }
+
+    /** Inside the guard, so a provider bug counts against the breaker like an outage. */
+    private static <T> T guarded(TenantKey key, String operation, KeyProvider p, Function<KeyProvider, T> work) {
+        try {
+            return work.apply(p);
+        } catch (ProviderException e) {
+            throw e;
         } catch (RuntimeException e) {
             // A provider bug must not leak its message (it may hold request data): class name only.
-            outcome = "unavailable";
-            detail = "provider '" + key.provider() + "' failed unexpectedly";
             LOG.errorf("provider %s failed on %s: %s", key.provider(), operation, e.getClass().getName());
-            throw new KeyUnavailableException(detail);
-        } finally {
-            long nanos = System.nanoTime() - start;
-            metrics.providerCall(key.provider(), operation, outcome, nanos);
-            // Routine prober successes would write one row per cached key per interval; they are counted in
-            // metrics, and only a prober finding (a failure) is audited.
-            if (!(actor == Actor.PROBER && "ok".equals(outcome))) {
-                audit.record(actor, key.tenantId(), key.id(), "kms." + operation, outcome.toUpperCase(java.util.Locale.ROOT),
-                    detail == null ? key.provider() + " " + operation + " in " + (nanos / 1_000_000) + " ms" : detail);
-            }
+            throw new KeyUnavailableException("provider '" + key.provider() + "' failed unexpectedly");
         }
     }
 

@@ -2,8 +2,11 @@ package io.keyward.tenant;
 
 import io.keyward.error.ErrorCode;
 import io.keyward.error.KeywardException;
+import io.keyward.config.KeywardConfig;
+import io.keyward.db.Database;
 import io.keyward.provider.KeySpec;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -13,13 +16,17 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Tenants and their key references. Data-plane lookups go through {@link #resolve}, an in-memory snapshot
  * refreshed from the database at most every {@link #SNAPSHOT_TTL_NANOS}; every write here replaces the
- * snapshot at once, so a revocation made on this replica is seen by its next request.
+ * snapshot at once, so a revocation made on this replica is seen by its next request; another replica's is
+ * pushed here by keys.RevocationListener. While the database is unreachable the last good snapshot is served,
+ * never longer than {@code keyward.cache.max-age} after it was read.
  */
 @ApplicationScoped
 public class TenantService {
     /** Bounds how stale a snapshot written by another replica can be seen here. */
     static final long SNAPSHOT_TTL_NANOS = 5_000_000_000L;
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+
+    private static final Logger LOG = Logger.getLogger(TenantService.class);
 
     private final TenantStore store;
     private final SecureRandom random = new SecureRandom();
@@ -29,15 +36,29 @@ public class TenantService {
     /** Snapshots whose read began before this are never served (they may predate a missed notification). */
     private volatile long trustedSince = System.nanoTime();
 
-    /** {@code loadedAt}: when the read began; a {@code null} tenant marks an invalidation at that time. */
-    private record Snapshot(Tenant tenant, long loadedAt) {
+    /** How long a snapshot may be served while the database cannot refresh it: the DEK max age. */
+    private final long staleLimitNanos;
+
+    /** While the database is unreachable, how often a stale snapshot is tried again. */
+    private static final long STALE_RETRY_NANOS = 1_000_000_000L;
+
+    /**
+     * {@code loadedAt}: when the read began; a {@code null} tenant marks an invalidation at that time.
+     * {@code stale}: kept through a failed refresh (database unreachable), not tried again before {@code retryAt}.
+     */
+    private record Snapshot(Tenant tenant, long loadedAt, long retryAt, boolean stale) {
+        Snapshot(Tenant tenant, long loadedAt) {
+            this(tenant, loadedAt, loadedAt + SNAPSHOT_TTL_NANOS, false);
+        }
+
         static Snapshot newer(Snapshot a, Snapshot b) {
             return b.loadedAt - a.loadedAt >= 0 ? b : a;
         }
     }
 
-    public TenantService(TenantStore store) {
+    public TenantService(TenantStore store, KeywardConfig config) {
         this.store = store;
+        this.staleLimitNanos = config.cache().maxAge().toNanos();
     }
 
     public Tenant create(String id, String name) {
@@ -65,11 +86,29 @@ public class TenantService {
     public Tenant resolve(String id) {
         requireValidId(id);
         Snapshot s = snapshots.get(id);
-        if (s != null && s.tenant() != null && snapshotsTrusted && s.loadedAt() - trustedSince >= 0
-                && System.nanoTime() - s.loadedAt() < SNAPSHOT_TTL_NANOS) {
+        long at = System.nanoTime();
+        if (s != null && s.tenant() != null && !s.stale() && snapshotsTrusted && s.loadedAt() - trustedSince >= 0
+                && at - s.retryAt() < 0) {
             return s.tenant();
         }
-        return get(id);
+        if (s != null && s.tenant() != null && s.stale() && at - s.retryAt() < 0 && at - s.loadedAt() < staleLimitNanos) {
+            return s.tenant(); // the database failed a moment ago: not every request waits for it to fail again
+        }
+        try {
+            return get(id);
+        } catch (Database.DatabaseException e) {
+            // Database down: the last good snapshot stays usable for as long as a cached DEK would be
+            // (keyward.cache.max-age), never longer. While the database is down no replica can store a revocation
+            // either; a replica cut off from it alone cannot learn one, and this bound is the one DESIGN.md already
+            // accepts for cached DEKs. A snapshot dropped by another replica's notice (tenant null) is never served.
+            long now = System.nanoTime();
+            if (s != null && s.tenant() != null && now - s.loadedAt() < staleLimitNanos) {
+                LOG.debugf("tenant %s served from its last snapshot: %s", id, e.getMessage());
+                snapshots.replace(id, s, new Snapshot(s.tenant(), s.loadedAt(), now + STALE_RETRY_NANOS, true));
+                return s.tenant();
+            }
+            throw e;
+        }
     }
 
     /** Another replica changed this tenant's revocation state: the next request re-reads it. */

@@ -40,11 +40,14 @@ class ConcurrentAppendTest {
     @Inject
     WebhookDelivery webhooks;
 
+    @Inject
+    AuditBuffer buffer;
+
     @Test
     void concurrentAppendsFromTwoReplicasKeepEachChainGaplessAndIntact() throws Exception {
         String a = "conc-a-" + UUID.randomUUID().toString().substring(0, 8);
         String b = "conc-b-" + UUID.randomUUID().toString().substring(0, 8);
-        AuditLog otherReplica = new AuditLog(db, webhooks);
+        AuditLog otherReplica = new AuditLog(db, webhooks, buffer);
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<?>> done = new ArrayList<>();

@@ -32,12 +32,15 @@ public class FaultyKeyProvider implements KeyProvider {
 
     /** How the named key answers. */
     public enum Mode {
-        OK, UNAVAILABLE, REVOKED, MISCONFIGURED, BUG
+        OK, UNAVAILABLE, REVOKED, MISCONFIGURED, BUG,
+        /** Answers correctly after the delay given to {@link #slow}: a hanging key manager. */
+        SLOW
     }
 
     private final Map<String, Aead> keys = new ConcurrentHashMap<>();
     private final Map<String, Mode> modes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final Map<String, Long> delays = new ConcurrentHashMap<>();
 
     public FaultyKeyProvider() {
         try {
@@ -49,6 +52,12 @@ public class FaultyKeyProvider implements KeyProvider {
 
     public void set(String name, Mode mode) {
         modes.put(name, mode);
+    }
+
+    /** Makes the named key answer correctly, but only after {@code millis}. */
+    public void slow(String name, long millis) {
+        delays.put(name, millis);
+        modes.put(name, Mode.SLOW);
     }
 
     /**
@@ -121,6 +130,7 @@ public class FaultyKeyProvider implements KeyProvider {
             case REVOKED -> throw new KeyRevokedException("test-faulty key '" + name + "' is disabled");
             case MISCONFIGURED -> throw new KeyMisconfiguredException("test-faulty key '" + name + "' is the wrong type");
             case BUG -> throw new IllegalStateException("test-faulty bug for '" + name + "'");
+            case SLOW -> Sleep.quietly(java.time.Duration.ofMillis(delays.getOrDefault(name, 0L)));
             case OK -> {
             }
         }
