@@ -25,7 +25,7 @@ class DatabaseOutageDropOldestTest extends DatabaseOutageScenario {
         int before = intactChainLength();
         double droppedBefore = buffer.dropped();
         cut();
-        readinessSays("DOWN");
+        readinessSays("unreachable");
         cachedRequestsAreServed(3);
         pastSnapshotRefresh();
         cachedRequestsAreServed(3);
@@ -41,7 +41,7 @@ class DatabaseOutageDropOldestTest extends DatabaseOutageScenario {
         assertEquals(keyCalls - BUFFER, dropped, "the oldest events beyond the buffer were dropped and counted");
 
         restoreAndDrain();
-        readinessSays("UP");
+        readinessSays("reachable");
         int after = intactChainLength();
         int lost = before + keyCalls - dropped - after;
         System.out.printf("database outage (drop-oldest, buffer %d): served %d, refused %d, audit events flushed %d,"

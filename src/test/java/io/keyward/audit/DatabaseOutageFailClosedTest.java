@@ -24,7 +24,7 @@ class DatabaseOutageFailClosedTest extends DatabaseOutageScenario {
         tenantInUse();
         int before = intactChainLength();
         cut();
-        readinessSays("DOWN");
+        readinessSays("unreachable");
         cachedRequestsAreServed(5);
         pastSnapshotRefresh();
         cachedRequestsAreServed(5);
@@ -48,7 +48,7 @@ class DatabaseOutageFailClosedTest extends DatabaseOutageScenario {
         refused += keyCallsRefused;
 
         restoreAndDrain();
-        readinessSays("UP");
+        readinessSays("reachable");
         int after = intactChainLength();
         int lost = before + keyCallsServed - after;
         System.out.printf("database outage (fail-closed, buffer %d): served %d, refused %d (admin writes and"
