@@ -118,12 +118,16 @@ class ArchitectureTest {
     @Test
     void onlyTheCompositionRootAndTheLocalKmsApiKnowAProvider() {
         // DESIGN.md §1: "nothing above the SPI knows about any provider". ProviderSetup wires the built-in one;
-        // LocalKmsResource is the stand-in KMS's own admin API. Everyone else goes through the SPI.
+        // LocalKmsResource is the stand-in KMS's own admin API; seal.KmsRoot builds the local provider when the seal
+        // root key is held by it (the seal root is built before, and without, the key service). Everyone else goes
+        // through the SPI.
         check(classes().that().resideInAPackage("io.keyward.provider.(*)..")
                 .should().onlyHaveDependentClassesThat(resideInAPackage("io.keyward.provider..")
                         .or(resideInAPackage("io.keyward.keys").and(
                                 com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName("ProviderSetup")))
                         .or(resideInAPackage("io.keyward.api").and(
-                                com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName("LocalKmsResource")))));
+                                com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName("LocalKmsResource")))
+                        .or(resideInAPackage("io.keyward.seal").and(
+                                com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName("KmsRoot")))));
     }
 }

@@ -53,6 +53,36 @@ public interface KeywardConfig {
          * a root-key rotation, until {@code POST /v1/admin/seal:reseal} has moved every value to the current key.
          */
         Optional<List<String>> previousRootKeys();
+
+        /**
+         * The root key held wrapped by the platform's own KMS and unwrapped there at start-up; instead of
+         * {@code root-key} and {@code root-key-file}, never with them.
+         */
+        Kms kms();
+
+        interface Kms {
+            /**
+             * The provider that unwraps the root key: aws-kms, gcp-kms, azure-keyvault, vault-transit, pkcs11, xks
+             * or local. Its operator settings come from {@code keyward.providers.<p>.*}.
+             */
+            Optional<String> provider();
+
+            /** The KMS key that wrapped the root key, in that provider's key URI syntax. */
+            Optional<String> keyUri();
+
+            /** The provider's options for that key (region, endpoint, role...), as a tenant key would give them. */
+            Map<String, String> options();
+
+            /**
+             * Base64 of the root key as the provider's wrap returned it ({@code POST /v1/admin/seal:wrap-root-key}),
+             * with the associated data {@code keyward/v1 seal root key}.
+             */
+            Optional<String> wrappedRootKey();
+
+            /** How long start-up keeps retrying while the KMS is unavailable before it fails. */
+            @WithDefault("60s")
+            Duration startupTimeout();
+        }
     }
 
     interface Cache {

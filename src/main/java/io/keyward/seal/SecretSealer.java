@@ -3,6 +3,9 @@ package io.keyward.seal;
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.subtle.AesGcmJce;
 import io.keyward.config.KeywardConfig;
+import io.keyward.provider.KeyMisconfiguredException;
+import io.keyward.provider.KeyProvider;
+import io.keyward.provider.KeySpec;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
@@ -34,6 +37,10 @@ import java.util.Optional;
  * the old one under {@code keyward.seal.previous-root-keys}; every replica then opens values sealed under either and
  * seals new ones under the new key; re-seal the stored values ({@code POST /v1/admin/seal:reseal}); when nothing is
  * sealed under the old key any more, remove it.
+ *
+ * <p>The root key comes from exactly one of {@code keyward.seal.root-key}, {@code root-key-file}, or
+ * {@code kms.*} (held wrapped by the platform's KMS and unwrapped through the provider SPI at start-up, see
+ * {@link KmsRoot}); with none of them it is generated in {@code <data-dir>/seal-root.key}.
  */
 @Singleton
 public class SecretSealer {
@@ -47,11 +54,13 @@ public class SecretSealer {
     }
 
     private final RootKey current;
+    /** The current root key's bytes, kept only to wrap it under a KMS key ({@link #wrapRootKey}). */
+    private final byte[] currentRoot;
     private final Map<String, RootKey> previous = new LinkedHashMap<>();
 
     @jakarta.inject.Inject
     public SecretSealer(KeywardConfig config) {
-        this(rootFromConfig(config), config.seal().previousRootKeys().orElse(List.of()), Path.of(config.dataDir()));
+        this(rootFromConfig(config), config.seal().previousRootKeys().orElse(List.of()));
     }
 
     SecretSealer(Optional<String> configuredRoot, Path dataDir) {
@@ -59,8 +68,17 @@ public class SecretSealer {
     }
 
     SecretSealer(Optional<String> configuredRoot, List<String> previousRoots, Path dataDir) {
-        byte[] root = configuredRoot.filter(s -> !s.isBlank()).map(s -> decodeRoot(s, "keyward.seal.root-key"))
-                .orElseGet(() -> fileRoot(dataDir.resolve(FILE)));
+        this(configuredRoot.filter(s -> !s.isBlank()).map(s -> decodeRoot(s, "keyward.seal.root-key"))
+                .orElseGet(() -> fileRoot(dataDir.resolve(FILE))), previousRoots);
+    }
+
+    /** A sealer whose root key is unwrapped by {@code provider} from a KMS source ({@code keyward.seal.kms.*}). */
+    SecretSealer(KeyProvider provider, KmsRoot.Source source, List<String> previousRoots, KmsRoot.Sleeper sleeper) {
+        this(KmsRoot.unwrap(provider, source, System::nanoTime, sleeper), previousRoots);
+    }
+
+    private SecretSealer(byte[] root, List<String> previousRoots) {
+        this.currentRoot = root.clone();
         this.current = rootKey(root);
         for (String p : previousRoots) {
             if (p.isBlank()) {
@@ -73,16 +91,41 @@ public class SecretSealer {
         }
     }
 
-    /** {@code root-key} and {@code root-key-file} name one key two ways; both at once is a mistake. */
-    private static Optional<String> rootFromConfig(KeywardConfig config) {
-        return root(config.seal().rootKey(), config.seal().rootKeyFile());
+    /**
+     * {@code root-key}, {@code root-key-file} and {@code kms.*} name one key three ways; more than one is a mistake.
+     * None of them: the generated key in {@code <data-dir>/seal-root.key}.
+     */
+    private static byte[] rootFromConfig(KeywardConfig config) {
+        Optional<KmsRoot.Source> kms = KmsRoot.source(config.seal().kms());
+        Optional<String> configured = root(config.seal().rootKey(), config.seal().rootKeyFile(), kms.isPresent());
+        if (kms.isPresent()) {
+            KmsRoot.Source source = kms.get();
+            byte[] root = KmsRoot.unwrap(KmsRoot.provider(source.provider(), config), source, System::nanoTime,
+                    d -> Thread.sleep(d.toMillis()));
+            LOG.infof("seal root key unwrapped by %s", source);
+            return root;
+        }
+        return configured.map(s -> decodeRoot(s, "keyward.seal.root-key"))
+                .orElseGet(() -> fileRoot(Path.of(config.dataDir()).resolve(FILE)));
     }
 
     static Optional<String> root(Optional<String> rootKey, Optional<String> rootKeyFile) {
+        return root(rootKey, rootKeyFile, false);
+    }
+
+    /** The configured plain root key, after checking that at most one root source is set. */
+    static Optional<String> root(Optional<String> rootKey, Optional<String> rootKeyFile, boolean kms) {
         Optional<String> inline = rootKey.filter(s -> !s.isBlank());
         Optional<String> file = rootKeyFile.filter(s -> !s.isBlank());
-        if (inline.isPresent() && file.isPresent()) {
-            throw new IllegalStateException("set keyward.seal.root-key or keyward.seal.root-key-file, not both");
+        List<String> set = new ArrayList<>();
+        inline.ifPresent(x -> set.add("keyward.seal.root-key"));
+        file.ifPresent(x -> set.add("keyward.seal.root-key-file"));
+        if (kms) {
+            set.add("keyward.seal.kms.*");
+        }
+        if (set.size() > 1) {
+            throw new IllegalStateException("set exactly one seal root key source (keyward.seal.root-key, "
+                    + "keyward.seal.root-key-file or keyward.seal.kms.*), not " + String.join(" and ", set));
         }
         return file.map(f -> {
             try {
@@ -163,6 +206,31 @@ public class SecretSealer {
             return seal(plain, boundTo);
         } finally {
             Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    /**
+     * The current root key wrapped under a KMS key, with the associated data {@value KmsRoot#AAD_TEXT}: the value
+     * of {@code keyward.seal.kms.wrapped-root-key}. Unwrapped once more before it is returned, so a blob that
+     * would not open at start-up is never handed out.
+     *
+     * @throws io.keyward.provider.ProviderException when the provider refuses either call
+     */
+    public byte[] wrapRootKey(KeyProvider provider, KeySpec spec) {
+        byte[] copy = currentRoot.clone();
+        byte[] back = null;
+        try {
+            byte[] wrapped = KmsRoot.WRAP.run(() -> provider.wrap(spec, copy, KmsRoot.AAD));
+            back = KmsRoot.UNWRAP.run(() -> provider.unwrap(spec, wrapped, KmsRoot.AAD));
+            if (!MessageDigest.isEqual(back, currentRoot)) {
+                throw new KeyMisconfiguredException("the wrapped root key did not unwrap to the root key");
+            }
+            return wrapped;
+        } finally {
+            Arrays.fill(copy, (byte) 0);
+            if (back != null) {
+                Arrays.fill(back, (byte) 0);
+            }
         }
     }
 

@@ -105,7 +105,8 @@ class SecretSealerTest {
         assertEquals(Optional.of(key(4)), SecretSealer.root(Optional.of(key(4)), Optional.empty()));
         IllegalStateException both = assertThrows(IllegalStateException.class,
                 () -> SecretSealer.root(Optional.of(key(4)), Optional.of(file.toString())));
-        assertTrue(both.getMessage().contains("not both"));
+        assertTrue(both.getMessage().contains("not keyward.seal.root-key and keyward.seal.root-key-file"),
+                both.getMessage());
         assertThrows(IllegalStateException.class,
                 () -> SecretSealer.root(Optional.empty(), Optional.of(dir.resolve("missing").toString())));
     }
