@@ -80,7 +80,8 @@ class OpenApiTest {
                 "/v1/tenants/{t}/datakey",
                 "/v1/tenants/{t}/datakey:unwrap",
                 "/v1/admin/seal",
-                "/v1/admin/seal:reseal");
+                "/v1/admin/seal:reseal",
+                "/v1/admin/seal:wrap-root-key");
         assertEquals(new TreeSet<>(expected), documentedPaths);
     }
 

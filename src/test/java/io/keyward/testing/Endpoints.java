@@ -69,7 +69,9 @@ public final class Endpoints {
                     "{\"url\":\"http://127.0.0.1:9/never\",\"secret\":\"never-set-0123456789\"}"),
             new Endpoint("DELETE", "/v1/tenants/{t}/audit-webhook", Access.TENANT_ADMIN, null),
             new Endpoint("GET", "/v1/admin/seal", Access.ADMIN, null),
-            new Endpoint("POST", "/v1/admin/seal:reseal", Access.ADMIN, null));
+            new Endpoint("POST", "/v1/admin/seal:reseal", Access.ADMIN, null),
+            new Endpoint("POST", "/v1/admin/seal:wrap-root-key", Access.ADMIN,
+                    "{\"provider\":\"local\",\"keyUri\":\"local:nope\"}"));
 
     public static final List<Endpoint> DATA = List.of(
             new Endpoint("POST", "/v1/tenants/{t}/encrypt", Access.APP, "{\"plaintext\":\"aGk=\",\"context\":{}}"),
