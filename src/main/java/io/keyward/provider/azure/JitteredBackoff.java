@@ -1,11 +1,11 @@
 package io.keyward.provider.azure;
 
+import io.keyward.provider.Backoff;
 import com.azure.core.http.policy.RetryStrategy;
 
 import java.io.IOException;
 import java.security.cert.CertificateException;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -35,10 +35,7 @@ final class JitteredBackoff implements RetryStrategy {
 
     @Override
     public Duration calculateRetryDelay(int retryAttempts) {
-        long exp = baseNanos << Math.min(Math.max(retryAttempts, 0), 20);
-        long cap = Math.min(maxNanos, exp <= 0 ? maxNanos : exp);
-        long half = cap / 2;
-        return Duration.ofNanos(half + ThreadLocalRandom.current().nextLong(half + 1));
+        return Duration.ofNanos(Backoff.equalJitterNanos(baseNanos, retryAttempts, maxNanos));
     }
 
     @Override

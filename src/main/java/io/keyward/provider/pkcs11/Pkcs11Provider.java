@@ -1,5 +1,6 @@
 package io.keyward.provider.pkcs11;
 
+import io.keyward.provider.Backoff;
 import io.keyward.provider.CallContext;
 import io.keyward.provider.KeyMisconfiguredException;
 import io.keyward.provider.KeyProvider;
@@ -26,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -420,8 +420,8 @@ public final class Pkcs11Provider implements KeyProvider, AutoCloseable {
     }
 
     private static void backoff(int attempt, long deadline) {
-        long base = TimeUnit.MILLISECONDS.toNanos(Math.min(1_000, 50L << Math.min(attempt, 5)));
-        long sleep = Math.min(base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1), deadline - System.nanoTime());
+        long sleep = Math.min(Backoff.equalJitterNanos(TimeUnit.MILLISECONDS.toNanos(50), attempt,
+                TimeUnit.SECONDS.toNanos(1)), deadline - System.nanoTime());
         if (sleep > 0) {
             try {
                 TimeUnit.NANOSECONDS.sleep(sleep);

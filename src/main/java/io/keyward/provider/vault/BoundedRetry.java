@@ -1,12 +1,12 @@
 package io.keyward.provider.vault;
 
 import io.github.jopenlibs.vault.Vault;
+import io.keyward.provider.Backoff;
 import io.keyward.provider.KeyUnavailableException;
 import io.keyward.provider.ProviderException;
 import io.keyward.provider.ProviderSettings;
 
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -89,10 +89,8 @@ final class BoundedRetry {
         return f.error();
     }
 
-    /** Exponential with "equal jitter": half fixed, half random, so a burst of callers spreads out. */
     private long backoff(int retries) {
-        long cap = Math.min(TimeUnit.SECONDS.toNanos(1), baseBackoffNanos << Math.min(retries, 6));
-        return cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
+        return Backoff.equalJitterNanos(baseBackoffNanos, Math.min(retries, 6), TimeUnit.SECONDS.toNanos(1));
     }
 
     private static void sleep(long nanos, VaultFailure f, int retries) {

@@ -3,6 +3,7 @@ package io.keyward.provider.xks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keyward.provider.Backoff;
 import io.keyward.provider.KeyUnavailableException;
 import io.keyward.provider.ProviderException;
 import io.keyward.provider.ProviderSettings;
@@ -30,7 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
@@ -318,10 +318,8 @@ final class XksClient {
         return f.error();
     }
 
-    /** Exponential with "equal jitter": half fixed, half random, so a burst of callers spreads out. */
     private long backoff(int retries) {
-        long cap = Math.min(TimeUnit.SECONDS.toNanos(1), baseBackoffNanos << Math.min(retries, 6));
-        return cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
+        return Backoff.equalJitterNanos(baseBackoffNanos, Math.min(retries, 6), TimeUnit.SECONDS.toNanos(1));
     }
 
     private static void sleep(long nanos, XksFailure f, int retries) {
