@@ -118,28 +118,9 @@ final class AwsKmsFixture implements ProviderFixture {
     }
 
     @Override
-    public void stopServer() {
-        server.stop();
-    }
-
-    @Override
-    public void startServer() {
-        server.restart();
-    }
-
-    @Override
-    public void delayResponses(Duration delay) {
-        server.delayResponses(delay);
-    }
-
-    @Override
-    public void throttleNext(int n) {
-        server.throttleNext(n);
-    }
-
-    @Override
-    public int requestCount() {
-        return server.requestCount();
+    public Network network() {
+        return new Network(server::stop, server::restart, server::delayResponses, server::throttleNext,
+                server::requestCount);
     }
 
     @Override

@@ -92,28 +92,9 @@ public final class AzureKeyVaultFixture implements ProviderFixture {
     }
 
     @Override
-    public void stopServer() {
-        server.stopServer();
-    }
-
-    @Override
-    public void startServer() {
-        server.startServer();
-    }
-
-    @Override
-    public void delayResponses(Duration delay) {
-        server.delayResponses(delay);
-    }
-
-    @Override
-    public void throttleNext(int n) {
-        server.throttleNext(n);
-    }
-
-    @Override
-    public int requestCount() {
-        return server.vaultRequestCount();
+    public Network network() {
+        return new Network(server::stopServer, server::startServer, server::delayResponses,
+                server::throttleNext, server::vaultRequestCount);
     }
 
     @Override

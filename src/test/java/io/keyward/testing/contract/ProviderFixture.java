@@ -40,19 +40,42 @@ public interface ProviderFixture extends AutoCloseable {
         return true;
     }
 
-    /** Stops answering (connection refused). */
-    void stopServer();
+    /**
+     * How a test acts as the network in front of the fixture's server: stop and start it, slow it down, make it
+     * throttle, count what reached it. Each fixture names its server's own methods here once.
+     */
+    record Network(Runnable stop, Runnable start, java.util.function.Consumer<Duration> delay,
+            java.util.function.IntConsumer throttle, java.util.function.IntSupplier requests) {
+    }
 
-    void startServer();
+    /** The fixture's network controls; only fixtures without a network ({@link #hasNetwork()} false) lack one. */
+    default Network network() {
+        throw new UnsupportedOperationException("this fixture has no network to act on");
+    }
+
+    /** Stops answering (connection refused). */
+    default void stopServer() {
+        network().stop().run();
+    }
+
+    default void startServer() {
+        network().start().run();
+    }
 
     /** Delays every answer by {@code delay}; {@link Duration#ZERO} restores normal speed. */
-    void delayResponses(Duration delay);
+    default void delayResponses(Duration delay) {
+        network().delay().accept(delay);
+    }
 
     /** Answers the next {@code n} requests with the provider's throttling error. */
-    void throttleNext(int n);
+    default void throttleNext(int n) {
+        network().throttle().accept(n);
+    }
 
     /** Requests the server has received so far (to prove retries happened). */
-    int requestCount();
+    default int requestCount() {
+        return network().requests().getAsInt();
+    }
 
     /** The per-call deadline the provider was configured with. */
     Duration deadline();

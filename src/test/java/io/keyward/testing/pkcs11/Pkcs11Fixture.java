@@ -96,28 +96,9 @@ public final class Pkcs11Fixture implements ProviderFixture {
     }
 
     @Override
-    public void stopServer() {
-        faults.down(true);
-    }
-
-    @Override
-    public void startServer() {
-        faults.down(false);
-    }
-
-    @Override
-    public void delayResponses(Duration delay) {
-        faults.delay(delay);
-    }
-
-    @Override
-    public void throttleNext(int n) {
-        faults.busyNext(n);
-    }
-
-    @Override
-    public int requestCount() {
-        return faults.operations();
+    public Network network() {
+        return new Network(() -> faults.down(true), () -> faults.down(false), faults::delay, faults::busyNext,
+                faults::operations);
     }
 
     @Override

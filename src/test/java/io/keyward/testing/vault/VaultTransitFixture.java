@@ -154,28 +154,9 @@ public final class VaultTransitFixture implements ProviderFixture {
     }
 
     @Override
-    public void stopServer() {
-        server.stop();
-    }
-
-    @Override
-    public void startServer() {
-        server.start();
-    }
-
-    @Override
-    public void delayResponses(Duration delay) {
-        server.delayResponses(delay);
-    }
-
-    @Override
-    public void throttleNext(int n) {
-        server.throttleNext(n);
-    }
-
-    @Override
-    public int requestCount() {
-        return server.requestCount();
+    public Network network() {
+        return new Network(server::stop, server::start, server::delayResponses, server::throttleNext,
+                server::requestCount);
     }
 
     @Override
