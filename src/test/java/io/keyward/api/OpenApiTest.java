@@ -6,6 +6,10 @@ import io.keyward.testing.Endpoints;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -17,6 +21,7 @@ import java.util.stream.Collectors;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** The served OpenAPI document lists exactly the /v1 operations the API has (DESIGN.md §8: "kept in step"). */
 @QuarkusTest
@@ -117,5 +122,25 @@ class OpenApiTest {
             bearer |= "http".equals(s.path("type").asText()) && "bearer".equalsIgnoreCase(s.path("scheme").asText());
         }
         assertTrue(bearer, () -> "an http bearer scheme is declared: " + schemes);
+    }
+
+    /**
+     * docs/reference/openapi.yaml is the served document, committed so the API reference can be read without running
+     * keyward. It cannot go stale: any change to the API changes the served document and fails this test until the file
+     * is regenerated with {@code ./mvnw test -Dtest=OpenApiTest -Ddocs.regenerate=true}.
+     */
+    @Test
+    void committedReferenceDocumentIsTheServedOne() throws IOException {
+        String served = given().accept("application/yaml").get("/q/openapi?format=yaml").then().statusCode(200)
+                .extract().asString().replace("\r\n", "\n");
+        Path committed = Path.of("docs/reference/openapi.yaml");
+        if (Boolean.getBoolean("docs.regenerate")) {
+            Files.writeString(committed, served, StandardCharsets.UTF_8);
+        }
+        if (!Files.exists(committed)) {
+            fail(committed + " is missing; generate it with -Ddocs.regenerate=true");
+        }
+        assertEquals(Files.readString(committed, StandardCharsets.UTF_8), served,
+                committed + " differs from the served /q/openapi; regenerate it: ./mvnw test -Dtest=OpenApiTest -Ddocs.regenerate=true");
     }
 }
