@@ -116,7 +116,7 @@ Included by the Deployment, so `helm template` and `helm install` stop before an
 {{- fail "keyward needs a database: set database.url (an external PostgreSQL, with database.existingSecret), or postgresql.bundled.enabled=true (development only, no persistence), or database.embedded=true (H2 in the pod, one-pod trial)" -}}
 {{- end -}}
 {{- if gt (len $sources) 1 -}}
-{{- fail (printf "keyward uses one database, but %s are all set: keep one" (join " and " $sources)) -}}
+{{- fail (printf "keyward uses one database, but %s are set together: keep one" (join " and " $sources)) -}}
 {{- end -}}
 {{- if and $v.database.url (not $v.database.existingSecret) -}}
 {{- fail "database.existingSecret is required with database.url: the Secret holding the PostgreSQL user name and password (keys database.usernameKey / database.passwordKey); the chart never takes a password as a value" -}}
