@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * deploy/kubernetes/keyward.yaml is the chart rendered with deploy/kubernetes/values.yaml, byte for byte, so the
  * plain-manifest quickstart cannot drift from the chart. Regenerate it after a chart change with
- * {@code ./mvnw -q -B test -Dtest=KubernetesQuickstartTest -Dkeyward.regenerate=true}.
+ * {@code ./mvnw -q -B test -Dtest=KubernetesQuickstartTest -Ddocs.regenerate=true}.
  */
 class KubernetesQuickstartTest {
     private static final Path DIR = Path.of("deploy/kubernetes");
@@ -24,7 +24,7 @@ class KubernetesQuickstartTest {
     private static final String HEADER = """
             # GENERATED from helm/keyward with deploy/kubernetes/values.yaml (release and namespace "keyward").
             # Do not edit: change the values or the chart, then regenerate with
-            #   ./mvnw -q -B test -Dtest=KubernetesQuickstartTest -Dkeyward.regenerate=true
+            #   ./mvnw -q -B test -Dtest=KubernetesQuickstartTest -Ddocs.regenerate=true
             # Apply after creating the namespace and the Secrets it names: deploy/kubernetes/README.md.
             """;
 
@@ -35,12 +35,12 @@ class KubernetesQuickstartTest {
     @Test
     void committedManifestIsAFreshRenderOfTheChart() throws IOException {
         String fresh = fresh();
-        if (Boolean.getBoolean("keyward.regenerate")) {
+        if (Boolean.getBoolean("docs.regenerate")) {
             Files.writeString(MANIFEST, fresh);
         }
-        assertTrue(Files.exists(MANIFEST), MANIFEST + " is missing: regenerate it with -Dkeyward.regenerate=true");
+        assertTrue(Files.exists(MANIFEST), MANIFEST + " is missing: regenerate it with -Ddocs.regenerate=true");
         assertEquals(fresh, Files.readString(MANIFEST), MANIFEST + " is stale: regenerate it with "
-                + "./mvnw -q -B test -Dtest=KubernetesQuickstartTest -Dkeyward.regenerate=true");
+                + "./mvnw -q -B test -Dtest=KubernetesQuickstartTest -Ddocs.regenerate=true");
     }
 
     @Test
