@@ -2,6 +2,8 @@ package io.keyward.auth;
 
 import io.keyward.config.KeywardConfig;
 import io.keyward.db.Database;
+import io.keyward.error.ErrorCode;
+import io.keyward.error.KeywardException;
 import io.keyward.keys.RevocationFeed;
 import io.keyward.keys.RevocationListener;
 import io.keyward.tenant.TenantService;
@@ -11,13 +13,20 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,10 +35,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * B is a second {@link ApiKeyService} with its own {@link RevocationFeed} (its own origin) on the same database. A
  * revocation on B reaches A through a real NOTIFY; the periodic re-read is set to an hour, so nothing else can explain
  * A refusing the token. The other way round, B, which does not listen, refuses the key after its periodic re-read,
- * and a replica that never saw the key never admits it.
+ * and a replica that never saw the key never admits it. Last, the two last admin keys revoking themselves at once,
+ * one on each replica, under PostgreSQL's row locks: one of them stays.
  */
 @QuarkusTest
 @TestProfile(ApiKeyRevocationAcrossReplicasTest.OnPostgresql.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ApiKeyRevocationAcrossReplicasTest {
     static final String SCHEMA = "keyward_apikey_revocation";
 
@@ -82,6 +93,7 @@ class ApiKeyRevocationAcrossReplicasTest {
     }
 
     @Test
+    @Order(1)
     void aRevocationOnReplicaBReachesReplicaAThroughItsNotify() {
         assertFalse(db.embedded(), "this test runs on PostgreSQL");
         awaitListening();
@@ -109,6 +121,7 @@ class ApiKeyRevocationAcrossReplicasTest {
     }
 
     @Test
+    @Order(2)
     void aReplicaThatMissedTheNoticeRefusesTheKeyAfterItsPeriodicReRead() {
         String[] key = issue();
         ApiKeyService replicaB = anotherReplica(); // B does not LISTEN: it misses every notice
@@ -121,5 +134,45 @@ class ApiKeyRevocationAcrossReplicasTest {
         assertFalse(replicaB.authenticate(key[1]).isPresent(), "B refuses it after its re-read");
         assertFalse(anotherReplica().authenticate(key[1]).isPresent(),
                 "a replica that never held the key does not admit it from the database");
+    }
+
+    /** Revokes {@code key} as the key itself would; the HTTP status it would answer. */
+    private static int revokeOwn(ApiKeyService replica, ApiKey key) {
+        try {
+            replica.revoke(key.id(), key.caller());
+            return 204;
+        } catch (KeywardException e) {
+            assertEquals(ErrorCode.LAST_ADMIN_KEY, e.code());
+            return 409;
+        }
+    }
+
+    @Test
+    @Order(3) // last: it revokes the admin token the other tests use
+    void theLastTwoAdminKeysRevokingThemselvesOnTwoReplicasAtOnceLeaveOne() throws Exception {
+        ApiKeyService replicaB = anotherReplica();
+        ApiKey survivor = replicaA.create("race-0", List.of("admin"), List.of("*")).key();
+        for (ApiKey k : replicaA.list()) {
+            if (!k.revoked() && k.isAdmin() && !k.id().equals(survivor.id())) {
+                replicaA.revoke(k.id(), OPERATOR);
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 1; round <= 5; round++) {
+                ApiKey a = survivor;
+                ApiKey b = replicaB.create("race-" + round, List.of("admin"), List.of("*")).key();
+                Future<Integer> onA = pool.submit(() -> revokeOwn(replicaA, a));
+                Future<Integer> onB = pool.submit(() -> revokeOwn(replicaB, b));
+                int statusA = onA.get();
+                int statusB = onB.get();
+                assertEquals(204 + 409, statusA + statusB, "round " + round + ": A " + statusA + ", B " + statusB);
+                survivor = statusA == 409 ? a : b;
+                assertEquals(List.of(survivor.id()), replicaA.list().stream().filter(k -> !k.revoked() && k.isAdmin())
+                        .map(ApiKey::id).toList(), "round " + round + ": exactly one live admin key");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
