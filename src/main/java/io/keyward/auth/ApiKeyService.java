@@ -141,8 +141,9 @@ public class ApiKeyService {
         if (key == null && token.startsWith(TOKEN_PREFIX)) {
             key = createdElsewhere(h);
         }
-        if (key == null || revokedIds.contains(key.id()) || !MessageDigest.isEqual(h.getBytes(StandardCharsets.US_ASCII),
-                key.tokenHash().getBytes(StandardCharsets.US_ASCII))) {
+        if (key == null || revokedIds.contains(key.id())
+                || !MessageDigest.isEqual(h.getBytes(StandardCharsets.US_ASCII),
+                        key.tokenHash().getBytes(StandardCharsets.US_ASCII))) {
             return Optional.empty();
         }
         return Optional.of(key.caller());

@@ -47,7 +47,8 @@ public class RevocationListener {
     private Thread thread;
 
     public RevocationListener(Database db, RevocationFeed feed, TenantService tenants, DekCaches caches,
-            Revocations revocations, KeywardConfig config, MeterRegistry registry, Event<ApiKeyRevoked> apiKeyRevoked) {
+            Revocations revocations, KeywardConfig config, MeterRegistry registry,
+            Event<ApiKeyRevoked> apiKeyRevoked) {
         this.db = db;
         this.feed = feed;
         this.tenants = tenants;

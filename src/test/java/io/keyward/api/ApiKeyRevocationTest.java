@@ -103,4 +103,15 @@ class ApiKeyRevocationTest {
         Api.problem(Api.as(tenantAdmin.token()).delete("/v1/api-keys/" + target.id()).then(), 403, "FORBIDDEN");
         admin().get("/v1/api-keys").then().body(item(target.id()) + ".revokedAt", nullValue());
     }
+
+    @Test
+    void metricsLabelRevocationsByTemplateNeverByKeyId() {
+        String id = "ak_labelprobe" + System.nanoTime() % 1_000_000;
+        Api.problem(admin().delete("/v1/api-keys/" + id).then(), 404, "KEY_NOT_FOUND");
+        Api.problem(io.restassured.RestAssured.given().delete("/v1/api-keys/" + id).then(), 401, "UNAUTHENTICATED");
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract()
+                .asString();
+        assertTrue(metrics.contains("uri=\"/v1/api-keys/{id}\""), "requests are labelled by the template");
+        assertTrue(!metrics.contains(id), "no key id in any label");
+    }
 }
