@@ -17,7 +17,7 @@ public final class Dto {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ApiKeyView(String id, String name, List<String> roles, Set<String> tenants, Instant createdAt,
-            String token) {
+            Instant revokedAt, String token) {
         @Override
         public String toString() {
             return "ApiKeyView[id=" + id + ", token=redacted]";

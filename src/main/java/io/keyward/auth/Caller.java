@@ -20,6 +20,11 @@ public record Caller(String id, String name, Set<Role> roles, Set<String> tenant
         return new Caller(id, name, roles, tenants, "api-key:" + id);
     }
 
+    /** Whether this caller is the API key {@code keyId} (an OIDC caller never is, whatever its subject). */
+    public boolean isApiKey(String keyId) {
+        return auditName.equals("api-key:" + keyId);
+    }
+
     public boolean isAdmin() {
         return roles.contains(Role.ADMIN);
     }

@@ -214,6 +214,18 @@ public interface KeywardConfig {
         Duration retireWindow();
     }
 
+    Auth auth();
+
+    interface Auth {
+        /**
+         * How often each replica re-reads which API keys are revoked. Bounds how long a revoked key can still
+         * authenticate on a replica that missed the NOTIFY (listener down) or whose row was changed by hand;
+         * with the listener up, other replicas drop the key as soon as the revocation commits.
+         */
+        @WithDefault("10s")
+        Duration apiKeyRefresh();
+    }
+
     Replicas replicas();
 
     /** Revocation across replicas sharing one PostgreSQL database (docs/explanation/revocation.md). */

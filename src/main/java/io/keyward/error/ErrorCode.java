@@ -27,7 +27,8 @@ public enum ErrorCode {
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
     INTERNAL(500, "Internal error"),
     KEY_IN_USE(409, "Key in use"),
-    KEY_RETIRED(409, "Key retired");
+    KEY_RETIRED(409, "Key retired"),
+    LAST_ADMIN_KEY(409, "Last admin key");
 
     private final int status;
     private final String title;

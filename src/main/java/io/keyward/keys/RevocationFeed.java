@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 /**
  * The sending half of revocation across replicas: each change of a tenant's revocation state (kill switch, a key
  * found revoked, a retire, a restore) is written together with a NOTIFY in one transaction, so every replica's
- * {@link RevocationListener} hears of it exactly when it commits. A no-op on the embedded H2 default.
+ * {@link RevocationListener} hears of it exactly when it commits. API key revocations travel the same way (an API
+ * key belongs to no tenant). A no-op on the embedded H2 default.
  */
 @Singleton
 public class RevocationFeed {
@@ -55,5 +56,14 @@ public class RevocationFeed {
             tenants.forget(tenantId);
             throw e;
         }
+    }
+
+    /**
+     * Runs {@code change} (marking API key {@code apiKeyId} revoked) and tells every other replica about it in the
+     * same transaction: each drops the key from its in-memory map when the change commits.
+     */
+    public <T> T publishApiKeyRevoked(String apiKeyId, Supplier<T> change) {
+        return db.inTransactionWithNotify(channel,
+                new RevocationNotice(RevocationNotice.Kind.API_KEY_REVOKED, null, apiKeyId, origin).encode(), change);
     }
 }

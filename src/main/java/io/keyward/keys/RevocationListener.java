@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -24,7 +25,8 @@ import java.sql.Statement;
  * connection and, for each notice, drops the tenant's snapshot and purges the DEKs concerned, so the next
  * request re-reads the state from the database. While the connection is down this replica may be missing
  * notices, so it trusts no tenant snapshot (every request reads the database) until it LISTENs again, and after
- * that re-reads each tenant once. Not started on the embedded H2 default.
+ * that re-reads each tenant once. An API key revoked on another replica is passed on as an {@link ApiKeyRevoked}
+ * event (io.keyward.auth observes it; keys does not import auth). Not started on the embedded H2 default.
  */
 @Singleton
 public class RevocationListener {
@@ -39,17 +41,20 @@ public class RevocationListener {
     private final KeywardConfig.Replicas config;
     private final Counter reconnects;
     private final Counter received;
+    private final Event<ApiKeyRevoked> apiKeyRevoked;
     private volatile boolean listening;
     private volatile boolean stopping;
     private Thread thread;
 
     public RevocationListener(Database db, RevocationFeed feed, TenantService tenants, DekCaches caches,
-            Revocations revocations, KeywardConfig config, MeterRegistry registry) {
+            Revocations revocations, KeywardConfig config, MeterRegistry registry,
+            Event<ApiKeyRevoked> apiKeyRevoked) {
         this.db = db;
         this.feed = feed;
         this.tenants = tenants;
         this.caches = caches;
         this.revocations = revocations;
+        this.apiKeyRevoked = apiKeyRevoked;
         this.config = config.replicas();
         if (this.config.reconnectMinBackoff().isNegative() || this.config.reconnectMinBackoff().isZero()
                 || this.config.reconnectMaxBackoff().compareTo(this.config.reconnectMinBackoff()) < 0
@@ -64,6 +69,10 @@ public class RevocationListener {
                 .description("Times the revocation listener (re)connected and LISTENed").register(registry);
         this.received = Counter.builder("keyward.revocation.notices")
                 .description("Revocation notices received from other replicas").register(registry);
+    }
+
+    /** Another replica revoked API key {@code apiKeyId}: drop it from this replica's in-memory keys. */
+    public record ApiKeyRevoked(String apiKeyId) {
     }
 
     void start(@Observes StartupEvent event) {
@@ -156,7 +165,20 @@ public class RevocationListener {
     }
 
     void apply(RevocationNotice notice) {
-        if (notice.origin().equals(feed.origin()) || !Tenant.isValidId(notice.tenantId())) {
+        if (notice.origin().equals(feed.origin())) {
+            return;
+        }
+        if (notice.kind() == RevocationNotice.Kind.API_KEY_REVOKED) {
+            received.increment();
+            try {
+                apiKeyRevoked.fire(new ApiKeyRevoked(notice.keyId()));
+            } catch (RuntimeException e) {
+                // The periodic re-read of revoked keys (keyward.auth.api-key-refresh) still catches it.
+                LOG.debugf("api key revocation notice: %s", e.getClass().getName());
+            }
+            return;
+        }
+        if (!Tenant.isValidId(notice.tenantId())) {
             return;
         }
         received.increment();

@@ -61,6 +61,7 @@ class OpenApiTest {
         });
         Set<String> expected = Set.of(
                 "/v1/api-keys",
+                "/v1/api-keys/{id}",
                 "/v1/local-kms/keys",
                 "/v1/local-kms/keys/{name}:disable",
                 "/v1/local-kms/keys/{name}:enable",

@@ -5,11 +5,15 @@ import java.util.stream.Stream;
 
 /**
  * Every /v1 operation of the API, once, as the tests that sweep the whole surface (authentication, roles, the
- * OpenAPI document) need it. {@code {t}}, {@code {k}} and {@code {name}} are filled in per test.
+ * OpenAPI document) need it. {@code {t}}, {@code {k}} and {@code {name}} are filled in per test; {@code {id}} (an
+ * API key) is always {@link #NEVER_ISSUED_API_KEY}, so a sweep can never revoke a key another test uses.
  */
 public final class Endpoints {
     private Endpoints() {
     }
+
+    /** An API key id of the right shape that no test ever creates. */
+    public static final String NEVER_ISSUED_API_KEY = "ak_neverissued";
 
     /** Who may call an operation. */
     public enum Access {
@@ -34,7 +38,8 @@ public final class Endpoints {
         }
 
         public String path(String tenant, String key, String localKey) {
-            return template.replace("{t}", tenant).replace("{k}", key).replace("{name}", localKey);
+            return template.replace("{t}", tenant).replace("{k}", key).replace("{name}", localKey)
+                    .replace("{id}", NEVER_ISSUED_API_KEY);
         }
 
         @Override
@@ -47,6 +52,7 @@ public final class Endpoints {
             new Endpoint("POST", "/v1/api-keys", Access.ADMIN,
                     "{\"name\":\"x\",\"roles\":[\"admin\"],\"tenants\":[\"*\"]}"),
             new Endpoint("GET", "/v1/api-keys", Access.ADMIN, null),
+            new Endpoint("DELETE", "/v1/api-keys/{id}", Access.ADMIN, null),
             new Endpoint("POST", "/v1/local-kms/keys", Access.ADMIN, "{\"name\":\"never-created\"}"),
             new Endpoint("GET", "/v1/local-kms/keys", Access.ADMIN, null),
             new Endpoint("POST", "/v1/local-kms/keys/{name}:disable", Access.ADMIN, null),
