@@ -31,17 +31,20 @@ jre=usr/lib/jvm/keyward-jre
 # java.transaction.xa and java.xml, java.naming, java.desktop for java.beans (Hibernate Validator's EL, Narayana),
 # java.management + jdk.management (Micrometer), jdk.unsupported (Netty), java.net.http (Vault driver),
 # java.security.jgss and jdk.net (HTTP clients), java.scripting and java.compiler (referenced by H2 and Vert.x)),
-# plus what jdeps cannot see because it is reached by name: jdk.crypto.cryptoki (pkcs11 provider),
+# java.rmi (java.rmi.RemoteException, which SmallRye Context Propagation loads at start: found by running the
+# image, ContainerImageIT does that), plus what jdeps cannot see because it is reached by name:
+# jdk.crypto.cryptoki (pkcs11 provider),
 # jdk.crypto.ec (EC keys in TLS and JWTs), jdk.naming.dns (DNS through JNDI), jdk.zipfs, jdk.charsets.
 # Left out on purpose: jdk.compiler, jdk.httpserver (MSAL's interactive login), java.instrument (H2's profiler).
 modules=java.base,java.logging,java.sql,java.transaction.xa,java.xml,java.naming,java.desktop,java.management,\
 jdk.management,jdk.unsupported,java.net.http,java.security.jgss,jdk.net,java.scripting,java.compiler,\
-jdk.crypto.cryptoki,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs,jdk.charsets
+java.rmi,jdk.crypto.cryptoki,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs,jdk.charsets
 
 # java.desktop's native GUI, sound, font and image codecs link X11, ALSA, FreeType, HarfBuzz, libjpeg and LCMS;
 # a headless server never loads them, so they stay out (and with them those libraries). jrunscript has no
-# script engine to run on JDK 17 and is the nearest thing to a shell a JRE ships, so it goes too.
-exclude_native='**/bin/jrunscript,**/libawt_xawt.so,**/libjawt.so,**/libsplashscreen.so,**/libjsound.so,**/libfontmanager.so,**/liblcms.so,**/libjavajpeg.so'
+# script engine to run on JDK 17 and is the nearest thing to a shell a JRE ships, so it goes too, as does
+# rmiregistry (java.rmi is here for one exception class, not to serve RMI).
+exclude_native='**/bin/jrunscript,**/bin/rmiregistry,**/libawt_xawt.so,**/libjawt.so,**/libsplashscreen.so,**/libjsound.so,**/libfontmanager.so,**/liblcms.so,**/libjavajpeg.so'
 
 stamp_file="$out.stamp"
 stamp="$(sha256sum "$0" | cut -d' ' -f1) $("$java_home/bin/java" -XshowSettings:properties -version 2>&1 | grep -E 'java\.(vm\.)?version|java\.home' | tr -d ' \n')"
