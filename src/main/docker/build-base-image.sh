@@ -160,6 +160,6 @@ printf '[{"Config":"%s.json","RepoTags":["keyward/base-jre:17"],"Layers":["%s/la
   "$config_id" "$diff_id" > "$work/manifest.json"
 (cd "$work" && LC_ALL=C tar "${tar_opts[@]}" --owner=0 --group=0 -cf "$out.partial" manifest.json "$config_id.json" "$diff_id")
 mv "$out.partial" "$out"
-rm -rf "$work"
+rm -rf "$work" "$stage"
 echo "$stamp" > "$stamp_file"
 echo "keyward base image: $out ($(du -h "$out" | cut -f1), layer sha256:$diff_id)"
