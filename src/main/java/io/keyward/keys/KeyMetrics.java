@@ -45,6 +45,10 @@ public class KeyMetrics {
                 .description("Plaintext DEKs held in memory").tag("cache", "encrypt").register(registry);
         Gauge.builder("keyward.dek.cache.entries", caches.decrypt, DecryptDekCache::size)
                 .description("Plaintext DEKs held in memory").tag("cache", "decrypt").register(registry);
+        // From start, at zero: Prometheus' increase() cannot see the first event of a series that appears with it,
+        // so the first revocation would never fire an alert.
+        revocationCounter("provider");
+        revocationCounter("kill-switch");
     }
 
     private Counter cacheCounter(String cache, String result) {
@@ -70,8 +74,12 @@ public class KeyMetrics {
     }
 
     void revocation(String source) {
-        Counter.builder("keyward.revocations").description("Tenant keys or tenants cut off")
-                .tag("source", source).register(registry).increment();
+        revocationCounter(source).increment();
+    }
+
+    private Counter revocationCounter(String source) {
+        return Counter.builder("keyward.revocations").description("Tenant keys or tenants cut off")
+                .tag("source", source).register(registry);
     }
 
     /** Calls refused before reaching the provider ({@code circuit_open}, {@code bulkhead_full}). */

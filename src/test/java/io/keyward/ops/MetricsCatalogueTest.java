@@ -114,6 +114,13 @@ class MetricsCatalogueTest {
     }
 
     @Test
+    void revocationCountersExistBeforeTheirFirstEventSoAlertsSeeIt() {
+        // The traffic never had a provider say "revoked": the series is there, at zero, from start.
+        assertTrue(scrape.lines().anyMatch(l -> l.equals("keyward_revocations_total{source=\"provider\"} 0.0")),
+                "keyward_revocations_total{source=\"provider\"} 0.0 in the scrape");
+    }
+
+    @Test
     void providerLatencyHasFixedBucketsFromFiveMillisecondsToTenSeconds() {
         List<Double> bounds = new ArrayList<>();
         Pattern le = Pattern.compile("le=\"([^\"]+)\"");
