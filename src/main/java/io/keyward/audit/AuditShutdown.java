@@ -23,8 +23,10 @@ public class AuditShutdown {
     private static final Duration RETRY_PAUSE = Duration.ofMillis(200);
 
     /**
-     * What the flush at shutdown did: events written, events lost, and whether one was still being written when the
-     * bound passed (it ends up written, or counted lost when its write fails).
+     * What the flush at shutdown did: events that left the buffer through the database ({@code written}; one the
+     * database refuses for good is among them, counted lost and logged by {@link AuditLog} as at any time), events
+     * given up ({@code lost}), and whether one was still being written when the bound passed (it ends up written, or
+     * counted lost when its write fails).
      */
     public record Outcome(int written, int lost, boolean oneStillWriting) {
     }
