@@ -34,6 +34,8 @@ public class AuditBuffer {
     private final Deque<Pending> queue = new ArrayDeque<>();
     /** The event the flusher is writing now: never dropped, or it could be both dropped and written. */
     private Pending claimed;
+    /** The event being written when the rest was given up at shutdown ({@link #abandon()}): lost if that write fails. */
+    private Pending givenUp;
     private final int capacity;
     private final OnOverflow onOverflow;
     private final Counter dropped;
@@ -118,8 +120,42 @@ public class AuditBuffer {
     synchronized void release(Pending p, boolean done) {
         if (done) {
             queue.remove(p);
+        } else if (p == givenUp) {
+            queue.remove(p);
+            lost.increment();
+        }
+        if (p == givenUp) {
+            givenUp = null;
         }
         claimed = null;
+    }
+
+    /**
+     * Shutdown ({@link AuditShutdown}): empties the buffer and counts every event that was in it as lost; returns how
+     * many. The one event the flusher may be writing at this instant is left to it: written, or counted lost when it
+     * is released unwritten ({@link #release}), so no event is counted twice. Not logged one by one: the caller
+     * reports the number.
+     */
+    int abandon() {
+        int n = 0;
+        synchronized (this) {
+            givenUp = claimed;
+            for (var it = queue.iterator(); it.hasNext(); ) {
+                if (it.next() != claimed) {
+                    it.remove();
+                    n++;
+                }
+            }
+        }
+        if (n > 0) {
+            lost.increment(n);
+        }
+        return n;
+    }
+
+    /** Whether the flusher is writing an event right now. */
+    synchronized boolean writing() {
+        return claimed != null;
     }
 
     void lostOne(String tenantId, String action, String outcome, String why) {

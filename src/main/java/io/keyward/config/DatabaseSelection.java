@@ -27,7 +27,10 @@ public final class DatabaseSelection implements ConfigSourceFactory {
         ConfigValue dir = context.getValue("keyward.data-dir");
         String dataDir = isSet(dir) ? dir.getValue() : "./data";
         String h2Url = "jdbc:h2:file:" + Path.of(dataDir).toAbsolutePath().normalize().resolve("db").resolve("keyward")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
+                // H2's own JVM shutdown hook would close the database at SIGTERM, failing every request during the
+                // graceful-shutdown delay and drain; the pool closes it when the application stops instead.
+                + ";DB_CLOSE_ON_EXIT=FALSE";
         return List.of(new PropertiesConfigSource(Map.of(
                 "quarkus.datasource.pg.active", Boolean.toString(pg),
                 "quarkus.datasource.h2.active", Boolean.toString(!pg),

@@ -124,6 +124,11 @@ final class DecryptDekCache {
         cache.synchronous().cleanUp();
     }
 
+    /** DEKs held (keyward_dek_cache_entries{cache="decrypt"}); Caffeine's estimate, exact once cleaned up. */
+    long size() {
+        return cache.synchronous().estimatedSize();
+    }
+
     private void unindex(Key k) {
         byKeyId.computeIfPresent(k.keyId(), (id, set) -> {
             set.remove(k);

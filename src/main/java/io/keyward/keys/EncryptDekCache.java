@@ -168,6 +168,11 @@ final class EncryptDekCache {
         return Set.copyOf(slots.keySet());
     }
 
+    /** Live DEKs held (keyward_dek_cache_entries{cache="encrypt"}); at most one per tenant key. */
+    long size() {
+        return slots.values().stream().filter(s -> s.current != null).count();
+    }
+
     static <T> T join(CompletableFuture<T> f) {
         try {
             return f.join();
