@@ -155,8 +155,9 @@ Included by the Deployment, so `helm template` and `helm install` stop before an
 {{- end -}}
 {{- $timeout := include "keyward.seconds" $v.shutdown.timeout | int -}}
 {{- $delay := include "keyward.seconds" $v.shutdown.delay | int -}}
-{{- if and (ge $timeout 0) (ge $delay 0) (le (int $v.terminationGracePeriodSeconds) (add $timeout $delay)) -}}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed shutdown.delay + shutdown.timeout (%ds): Kubernetes would kill the pod in the middle of its drain" (int $v.terminationGracePeriodSeconds) (add $timeout $delay)) -}}
+{{- /* + 5 s: after the drain keyward gives buffered audit events up to 5 s to reach the database (AuditShutdown). */ -}}
+{{- if and (ge $timeout 0) (ge $delay 0) (le (int $v.terminationGracePeriodSeconds) (add $timeout $delay 5)) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed shutdown.delay + shutdown.timeout + 5 s of audit flush (%ds): Kubernetes would kill the pod in the middle of its drain" (int $v.terminationGracePeriodSeconds) (add $timeout $delay 5)) -}}
 {{- end -}}
 {{- end -}}
 

@@ -81,7 +81,7 @@ class GracefulShutdownIT {
         env.put("KEYWARD_PROVIDERS_VAULT_ATTEMPT_TIMEOUT", "20s");
         env.put("KEYWARD_PROVIDERS_VAULT_DEADLINE", "25s");
         env.put("KEYWARD_HEALTH_PROBE_INTERVAL", "1h");
-        // The built-in delay, whatever failsafe's environment says (it turns it off for the other ITs).
+        // The delay the Helm chart sets (the built-in default is 0s).
         env.put("QUARKUS_SHUTDOWN_DELAY", "5s");
         pb.redirectErrorStream(true).redirectOutput(LOG.toFile());
         keyward = pb.start();
