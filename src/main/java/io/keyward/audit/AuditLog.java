@@ -36,6 +36,10 @@ public class AuditLog {
     private final AuditBuffer buffer;
     /** One flusher at a time, so buffered events are written in the order they happened. */
     private final ReentrantLock flushing = new ReentrantLock();
+    /** How often a buffered event may fail other than by an SQL answer before it is counted lost. */
+    static final int MAX_UNEXPECTED = 3;
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> unexpectedFailures =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public AuditLog(Database db, WebhookDelivery webhooks, AuditBuffer buffer) {
         this.db = db;
@@ -115,9 +119,23 @@ public class AuditLog {
             buffer.lostOne(p.tenantId(), p.action(), p.outcome(), e.getMessage());
             return true;
         } catch (RuntimeException e) {
+            // Not an SQL answer (seen once: a NullPointerException while the connection pool recovered from an
+            // outage). Its stack trace, never event contents, says where. The event is not given up at once: a live
+            // one goes to the buffer, a buffered one stays at its head, and only after MAX_UNEXPECTED failures is it
+            // counted lost, so a transient fault loses nothing and a persistent one cannot block the buffer forever.
+            LOG.error("audit write failed unexpectedly", e);
+            if (live) {
+                buffer.add(p);
+                return false;
+            }
+            if (unexpectedFailures.merge(p.id(), 1, Integer::sum) < MAX_UNEXPECTED) {
+                return false;
+            }
+            unexpectedFailures.remove(p.id());
             buffer.lostOne(p.tenantId(), p.action(), p.outcome(), e.getClass().getSimpleName());
             return true;
         }
+        unexpectedFailures.remove(p.id());
         // Only committed events leave keyward; a delivery problem never touches the trail.
         try {
             webhooks.submit(written);

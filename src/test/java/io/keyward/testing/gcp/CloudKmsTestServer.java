@@ -52,6 +52,8 @@ public final class CloudKmsTestServer implements AutoCloseable {
 
     private final CloudKmsState state = new CloudKmsState();
     private final AtomicInteger requests = new AtomicInteger();
+    /** The routing header of every request (the SDK sends the resource name there), for counting by resource. */
+    private final java.util.Queue<String> routingParams = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicInteger throttle = new AtomicInteger();
     private final AtomicInteger failures = new AtomicInteger();
     private volatile Status failWith = Status.INTERNAL;
@@ -154,6 +156,15 @@ public final class CloudKmsTestServer implements AutoCloseable {
     }
 
     /** Requests received so far (throttled and rejected ones included). */
+    /**
+     * Requests whose routing header names a resource containing {@code fragment} (URL-encoded as the SDK sends it):
+     * unlike {@link #requestCount()}, not moved by the health prober's calls for other keys.
+     */
+    public long requestCountFor(String fragment) {
+        String encoded = java.net.URLEncoder.encode(fragment, java.nio.charset.StandardCharsets.UTF_8);
+        return routingParams.stream().filter(p -> p.contains(fragment) || p.contains(encoded)).count();
+    }
+
     public int requestCount() {
         return requests.get();
     }
@@ -182,6 +193,8 @@ public final class CloudKmsTestServer implements AutoCloseable {
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                 ServerCallHandler<Q, R> next) {
             requests.incrementAndGet();
+            String routed = headers.get(ROUTING);
+            routingParams.add(routed == null ? "" : routed);
             if (throttle.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 StatusRuntimeException e = quotaExceeded();
                 call.close(e.getStatus(), e.getTrailers() == null ? new Metadata() : e.getTrailers());
