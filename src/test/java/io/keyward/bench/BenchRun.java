@@ -30,7 +30,7 @@ final class BenchRun {
             BenchResults out) {
         step("http", out, keepGoing, () -> HttpScenario.run(s, app, out));
         step("naive-envelope", out, keepGoing, () -> NaiveEnvelopeScenario.run(s, app, out, cacheMaxAge));
-        step("tenant-scale", out, keepGoing, () -> TenantScaleScenario.run(s, app, out));
+        step("tenant-scale", out, keepGoing, () -> TenantScaleScenario.run(s, app, out, cacheMaxAge));
         step("batch", out, keepGoing, () -> BatchScenario.run(s, app, out));
         step("cold-start", out, keepGoing, () -> ColdStartScenario.run(s, out));
         step("streaming", out, keepGoing, () -> StreamingScenario.run(s, out));

@@ -12,7 +12,7 @@ public record BenchSettings(String mode, Duration warmUp, Duration measure, int 
         int jmhIterations, Duration jmhIteration, int[] tenantCounts, int batchItems, boolean coldStart) {
 
     public static BenchSettings full() {
-        return new BenchSettings("full", duration("bench.warmup", "5s"), duration("bench.measure", "15s"),
+        return new BenchSettings("full", duration("bench.warmup", "2s"), duration("bench.measure", "8s"),
                 Integer.getInteger("bench.connections", 8), Integer.getInteger("bench.jmh.forks", 1), 3,
                 duration("bench.jmh.iteration", "1s"), new int[] {1, 100, 10_000}, 1000, true);
     }

@@ -2,7 +2,6 @@ package io.keyward.bench;
 
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
@@ -14,13 +13,14 @@ import java.util.Map;
 /**
  * Scenario 2: {@link CodecBenchmark} under JMH, throughput mode, one thread. Rows: keyward seal and open as a
  * multiple of raw Tink AES-256-GCM at each size. Targets (issue 7): ≥ 0.9× at 64 KiB and 1 MiB, ≥ 0.7× at 64 B.
+ * Each row's note adds {@link CodecCpuCheck}'s ratio, which a loaded machine distorts far less than JMH's forks.
  */
 final class CodecScenario {
-    static void run(BenchSettings s, BenchResults out) throws RunnerException {
+    static void run(BenchSettings s, BenchResults out) throws Exception {
         Options opts = new OptionsBuilder()
                 .include(CodecBenchmark.class.getName().replace(".", "\\.") + "\\.")
                 .forks(s.jmhForks())
-                .warmupIterations(s.jmhIterations())
+                .warmupIterations(Math.max(1, s.jmhIterations() - 1))
                 .warmupTime(TimeValue.milliseconds(s.jmhIteration().toMillis()))
                 .measurementIterations(s.jmhIterations())
                 .measurementTime(TimeValue.milliseconds(s.jmhIteration().toMillis()))
@@ -50,7 +50,10 @@ final class CodecScenario {
                     case "65536", "1048576" -> 0.9;
                     default -> Double.NaN;
                 };
-                String note = "JMH throughput, 1 thread, vs Tink AesGcmJce";
+                double cpuRatio = CodecCpuCheck.ratio(Integer.parseInt(size), op, s.isSmoke() ? 1 : 10,
+                        s.isSmoke() ? java.time.Duration.ofMillis(5) : java.time.Duration.ofMillis(100));
+                String note = "JMH throughput, 1 thread, vs Tink AesGcmJce; interleaved per-CPU-second ratio "
+                        + BenchResults.num(cpuRatio);
                 out.add(Double.isNaN(min) ? BenchRow.info("codec", metric, kw, "ops/s", raw, ratio, note)
                         : BenchRow.atLeast("codec", metric, kw, "ops/s", raw, ratio, min, note));
             }
